@@ -1,0 +1,125 @@
+# Makefile - build, test, fuzz and run MuPIF Central.
+#
+#   make            release binaries in build/ (gcc, hardening flags)
+#   make run        set up, build and start a whole node in the foreground
+#   make test       set up, build with ASan+UBSan, run every test, print
+#                   one line "N passed, N failed"
+#   make fuzz       libFuzzer harnesses (clang), each for FUZZ_TIME seconds
+#   make policy-check  compile every seccomp policy, diff against golden PFC
+#   make setup      install dependencies (idempotent; needs root for apt)
+
+BUILD	?= build
+ifeq ($(origin CC),default)
+CC	 = gcc
+endif
+CLANG	?= clang-14
+PKGS	 = libseccomp libcap-ng libsodium yajl libmicrohttpd sqlite3 libbsd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Wformat=2 -Werror -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+BASE	 = -std=c17 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(WARN) -g
+HARDEN	 = -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	   -fstack-clash-protection -fcf-protection -fPIE
+SANITIZE = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer -fstack-protector-strong -fPIE \
+	   -DMUPIF_TEST_HOOKS
+LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+ifeq ($(SAN),1)
+CFLAGS	?= $(BASE) $(SANITIZE)
+LDFLAGS	?= -fsanitize=address,undefined $(LDHARDEN)
+else
+CFLAGS	?= $(BASE) $(HARDEN)
+LDFLAGS	?= $(LDHARDEN)
+endif
+
+LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
+	   lib/json.c lib/parse_config.c lib/parse_policy.c lib/parse_profile.c \
+	   lib/parse_seccomp.c lib/seccomp_compile.c lib/sandbox.c \
+	   lib/audit.c lib/parse_audit.c lib/bchan.c
+LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
+	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
+BROKER_SRCS = broker/broker.c
+DB_SRCS	 = services/db/db.c services/db/db_sqlite.c
+SAFEAPI_SRCS = services/safeapi/safeapi.c
+HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+BINS	 = $(BUILD)/mupif-central $(BUILD)/mupif-broker $(BUILD)/mupif-db \
+	   $(BUILD)/mupif-safeapi
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_HARNESSES))
+
+.PHONY: fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libmupif.a: $(call obj,$(LIB_SRCS))
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mupif-central: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libmupif.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-broker: $(call obj,$(BROKER_SRCS)) $(BUILD)/libmupif.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-db: $(call obj,$(DB_SRCS)) $(BUILD)/libmupif.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-safeapi: $(call obj,$(SAFEAPI_SRCS)) $(BUILD)/libmupif.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+# Unit tests (cmocka), one binary per tests/unit/test_*.c.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmupif.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libmupif.a \
+	    $(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# Fuzz harnesses linked with the standalone runner, for corpus replay.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/standalone_runner.c $(BUILD)/libmupif.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/standalone_runner.c \
+	    $(BUILD)/libmupif.a $(LDFLAGS) $(PKG_LIBS)
+
+unit: $(UNIT_TESTS)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 all unit fuzz-replay-build
+
+fuzz-replay-build: $(FUZZ_REPLAY)
+
+setup:
+	@sh scripts/setup.sh
+
+run: setup all
+	./build/mupif-central run --persistent $(or $(MUPIF_PERSIST_DIR),var)
+
+test: setup
+	@$(MAKE) --no-print-directory asan
+	@sh tests/run_all.sh
+
+# libFuzzer builds: the library sources compiled into each harness.
+FUZZ_TIME ?= 30
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -g -O1 \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz-build:
+	@mkdir -p build-fuzz
+	@for h in $(FUZZ_HARNESSES); do \
+	    $(CLANG) $(FUZZ_CFLAGS) -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c \
+	        $(LIB_SRCS) $(PKG_LIBS) || exit 1; done
+
+fuzz: setup fuzz-build
+	@sh fuzz/run_fuzz.sh $(FUZZ_TIME) $(FUZZ_HARNESSES)
+
+policy-check: all
+	@sh scripts/policy-check.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,143 @@
+/*
+ * audit_cmd.c - `mupif-central audit verify` and `audit show`: read the
+ * broker's audit log (persistent/audit/audit.log) as untrusted input.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "launcher.h"
+#include "banned.h"
+
+#define AUDIT_READ_MAX	((size_t)1 << 32)
+
+static int
+read_log(const struct opts *o, char **buf, size_t *len)
+{
+	struct conf	c;
+	char		path[PATH_MAX + 64];
+
+	if (load_conf(o, &c, 1) == -1)
+		return 2;
+	(void)persistent_path(&c, "audit/" AUDIT_FILE, path, sizeof(path));
+	if (util_read_file(path, AUDIT_READ_MAX, buf, len) == -1) {
+		(void)fprintf(stderr, "mupif-central: %s: %s\n", path,
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+audit_verify_cmd(const struct opts *o)
+{
+	struct audit_verdict	 v;
+	char			*buf;
+	size_t			 len;
+	int			 rc;
+
+	if ((rc = read_log(o, &buf, &len)) != 0)
+		return rc;
+	rc = audit_verify(buf, len, &v);
+	free(buf);
+	if (rc == 0) {
+		(void)printf("audit log intact: %llu records, last hash "
+		    "chain ok\n", (unsigned long long)v.records);
+		return 0;
+	}
+	(void)printf("audit log BROKEN at line %llu (record %llu): %s; "
+	    "%llu records before it are intact\n",
+	    (unsigned long long)v.bad_line,
+	    (unsigned long long)(v.bad_seq != 0 ? v.bad_seq : v.bad_line),
+	    v.why, (unsigned long long)v.records);
+	return 1;
+}
+
+/* Glob with one trailing '*', or exact. */
+static int
+match(const char *pat, const char *s)
+{
+	size_t n;
+
+	if (pat == NULL)
+		return 1;
+	n = strlen(pat);
+	if (n > 0 && pat[n - 1] == '*')
+		return strncmp(pat, s, n - 1) == 0;
+	return strcmp(pat, s) == 0;
+}
+
+static int
+audit_show_cmd(const struct opts *o, int argc, char **argv)
+{
+	const char		*since = NULL, *until = NULL, *service = NULL;
+	const char		*op = NULL, *result = NULL, *why;
+	struct audit_rec	 r;
+	char			*buf, *p, *end, *eol;
+	size_t			 len, body;
+	int			 rc, i;
+
+	for (i = 2; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL)
+			return 2;
+		*eq++ = '\0';
+		if (strcmp(argv[i], "since") == 0)
+			since = eq;
+		else if (strcmp(argv[i], "until") == 0)
+			until = eq;
+		else if (strcmp(argv[i], "service") == 0)
+			service = eq;
+		else if (strcmp(argv[i], "op") == 0)
+			op = eq;
+		else if (strcmp(argv[i], "result") == 0)
+			result = eq;
+	}
+	if ((rc = read_log(o, &buf, &len)) != 0)
+		return rc;
+	for (p = buf, end = buf + len; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (audit_parse(p, (size_t)(eol - p), &r, &body, &why) == -1) {
+			(void)fprintf(stderr, "mupif-central: skipping "
+			    "unreadable record: %s\n", why);
+			continue;
+		}
+		/* ISO 8601 UTC times compare as strings. */
+		if (since != NULL && strcmp(r.time, since) < 0)
+			continue;
+		if (until != NULL && strncmp(r.time, until, strlen(until)) > 0)
+			continue;
+		if (!match(service, r.caller) || !match(op, r.op) ||
+		    !match(result, r.result))
+			continue;
+		if (o->json)
+			(void)printf("{\"seq\":%llu,\"time\":\"%s\","
+			    "\"caller\":\"%s\",\"op\":\"%s\",\"target\":\"%s\","
+			    "\"result\":\"%s\",\"bytes\":%llu}\n",
+			    (unsigned long long)r.seq, r.time, r.caller, r.op,
+			    r.target, r.result, (unsigned long long)r.bytes);
+		else
+			(void)printf("%-6llu %s  %-9s %-28s %-24s %-12s %llu\n",
+			    (unsigned long long)r.seq, r.time, r.caller, r.op,
+			    r.target, r.result, (unsigned long long)r.bytes);
+	}
+	free(buf);
+	return 0;
+}
+
+int
+cmd_audit(const struct opts *o, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return audit_verify_cmd(o);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return audit_show_cmd(o, argc, argv);
+	(void)fprintf(stderr, "usage: mupif-central audit verify | audit show "
+	    "[--since T] [--until T] [--service S] [--op OP] [--result R] "
+	    "[--json]\n");
+	return 2;
+}

@@ -1,0 +1,92 @@
+/*
+ * launcher.h - the parent process (mupif-central) and its subcommands.
+ *
+ * Trust: the only process that starts with privilege.  It reads the
+ * configuration and the policies, creates the persistent layout, binds the
+ * listening sockets, creates one socketpair per service and fork+execs each
+ * service with its confinement.  After that it only supervises (restarts,
+ * logs, stop); it never sees request data.
+ */
+#ifndef LAUNCHER_H
+#define LAUNCHER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "profile.h"
+#include "scpolicy.h"
+
+/* Options common to every subcommand. */
+struct opts {
+	const char	*config;	/* --config FILE */
+	const char	*persistent;	/* --persistent DIR */
+	int		 json;		/* --json (status, audit show) */
+};
+
+enum svc_state { ST_STOPPED, ST_WAITING, ST_RUNNING, ST_FAILED };
+
+struct logsink {
+	char		 path[4200];
+	int		 fd;
+	uint64_t	 size;
+	char		 pending[2048];	/* partial line from the pipe */
+	size_t		 plen;
+};
+
+struct service {
+	const char	*name;
+	int		 id;			/* enum svc_id */
+	struct profile	 prof;
+	uid_t		 uid;
+	gid_t		 gid;
+	char		 exe[4200];
+	char		 jail[4200];
+	uint8_t		*bpf;			/* compiled allowlist */
+	size_t		 bpflen;
+	int		 listen_fd;		/* -1 if none */
+	/* run time */
+	enum svc_state	 state;
+	pid_t		 pid;
+	int64_t		 started;		/* wall ms */
+	int64_t		 started_mono;
+	int64_t		 next_start;		/* mono ms, when WAITING */
+	unsigned	 restarts;
+	unsigned	 consecutive;
+	int64_t		 recent[1000];		/* mono ms of recent restarts */
+	size_t		 nrecent;
+	char		 last_exit[64];
+	int		 logpipe;		/* read end, -1 if none */
+	struct logsink	 log;
+};
+
+/* main.c */
+int	 load_conf(const struct opts *, struct conf *, int quiet);
+int	 persistent_path(const struct conf *, const char *sub, char *out,
+	    size_t len);
+
+/* run.c */
+int	 cmd_run(const struct opts *, int argc, char **argv);
+
+/* spawn.c: fork and exec one service; returns its pid or -1. */
+pid_t	 spawn_service(struct service *, int chan, const char *startdoc,
+	    size_t startlen, const uint8_t *coarse, size_t coarselen,
+	    int logw, int privileged);
+
+/* logs.c */
+int	 logsink_open(struct logsink *, const char *path);
+void	 logsink_line(struct logsink *, const char *who, const char *line,
+	    size_t len, uint64_t maxbytes, unsigned keep, int echo);
+void	 logsink_feed(struct logsink *, const char *who, const char *buf,
+	    size_t len, uint64_t maxbytes, unsigned keep, int echo);
+void	 logsink_close(struct logsink *);
+
+/* status.c */
+int	 cmd_status(const struct opts *, int argc, char **argv);
+void	 status_write(const char *path, pid_t launcher, int64_t started,
+	    const struct service *, size_t n);
+
+/* audit_cmd.c */
+int	 cmd_audit(const struct opts *, int argc, char **argv);
+
+#endif /* LAUNCHER_H */

@@ -1,0 +1,827 @@
+/*
+ * run.c - `mupif-central run`: set up and supervise the node.
+ *
+ * Start: configuration and every policy file are parsed and compiled first
+ * (a mistake stops here, exit 2, naming file and line); then the persistent
+ * layout is created, the listening sockets bound, the broker started, and
+ * each service started with its own socketpair handed to the broker.
+ *
+ * Supervision: a service that dies is restarted with exponential backoff
+ * (100 ms doubling to 30 s; reset after 10 s of good running), at most
+ * restart_max times in restart_window seconds, after which it is left
+ * stopped and reported.  If the broker dies every service is restarted
+ * with it (their channels died with it).  SIGTERM or SIGINT stop every
+ * service within 5 seconds.  State goes to run/status.json for
+ * `mupif-central status`.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "launcher.h"
+#include "log.h"
+#include "msg.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "banned.h"
+
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	30000
+#define GOOD_RUN_MS	10000
+#define STOP_GRACE_MS	4500
+
+/* The services this node runs, in start order (broker first). */
+static struct service services[] = {
+	{ .name = "broker",	.id = SVC_BROKER },
+	{ .name = "db",		.id = SVC_DB },
+	{ .name = "safeapi",	.id = SVC_SAFEAPI },
+};
+#define NSERVICES	(sizeof(services) / sizeof(services[0]))
+
+static struct {
+	struct conf	 c;
+	int		 privileged;
+	char		 exedir[PATH_MAX];
+	char		 policy_dir[PATH_MAX];
+	char		*policy_text;
+	uint8_t		*coarse;
+	size_t		 coarselen;
+	int		 ctl;		/* control channel to the broker */
+	int		 sigfd;
+	int64_t		 started;
+	struct logsink	 log;
+	char		 statuspath[PATH_MAX + 32];
+	int		 stopping;
+	int64_t		 stop_deadline;
+	int		 echo;
+	int		 lockfd;
+} L = { .ctl = -1, .sigfd = -1, .lockfd = -1 };
+
+static void
+llog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A launcher line: logs/launcher.log and stderr. */
+static void
+llog(const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (L.log.fd >= 0)
+		logsink_line(&L.log, "launcher", buf, (size_t)n,
+		    L.c.log_max_bytes, (unsigned)L.c.log_keep, 1);
+	else
+		log_info("%s", buf);
+}
+
+static struct service *
+svc_by_id(int id)
+{
+	size_t i;
+
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i].id == id)
+			return &services[i];
+	return NULL;
+}
+
+static void
+save_status(void)
+{
+	status_write(L.statuspath, getpid(), L.started, services, NSERVICES);
+}
+
+/* Read one file of the policy directory (also the @include loader). */
+static int
+policy_read(void *arg, const char *name, char **text, size_t *len)
+{
+	char path[PATH_MAX + 128];
+
+	(void)arg;
+	if (snprintf(path, sizeof(path), "%s/%s", L.policy_dir, name) >=
+	    (int)sizeof(path))
+		return -1;
+	return util_read_file(path, SC_MAX_FILE, text, len);
+}
+
+/* Parse and compile a seccomp policy into a heap buffer. */
+static int
+compile_seccomp(const char *name, uint8_t **out, size_t *outlen)
+{
+	struct sc_policy	*pol;
+	char			*text, *bpf, err[512];
+	size_t			 len;
+	int			 fd;
+
+	if (policy_read(NULL, name, &text, &len) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s/%s: %s\n",
+		    L.policy_dir, name, strerror(errno));
+		return -1;
+	}
+	if ((pol = malloc(sizeof(*pol))) == NULL)
+		fatal("malloc");
+	if (sc_parse(pol, text, len, name, policy_read, NULL, err,
+	    sizeof(err)) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s\n", err);
+		free(text);
+		free(pol);
+		return -1;
+	}
+	free(text);
+	if ((fd = memfd_create("bpf", MFD_CLOEXEC)) == -1)
+		fatal("memfd_create");
+	if (sc_compile(pol, fd, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s: %s\n", name,
+		    err);
+		free(pol);
+		(void)close(fd);
+		return -1;
+	}
+	free(pol);
+	if (lseek(fd, 0, SEEK_SET) == -1 ||
+	    util_read_fd(fd, 1024 * 1024, &bpf, &len) == -1)
+		fatal("reading compiled policy");
+	(void)close(fd);
+	*out = (uint8_t *)bpf;
+	*outlen = len;
+	return 0;
+}
+
+static int
+load_policies(void)
+{
+	char		*text, err[512], path[PATH_MAX + 64];
+	size_t		 len, i;
+	struct policy	 pol;
+	struct passwd	*pw;
+
+	if (policy_read(NULL, "broker.policy", &L.policy_text, &len) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s/broker.policy:"
+		    " %s\n", L.policy_dir, strerror(errno));
+		return -1;
+	}
+	if (policy_parse(&pol, L.policy_text, len, "broker.policy", err,
+	    sizeof(err)) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s\n", err);
+		return -1;
+	}
+	if (compile_seccomp("coarse.seccomp", &L.coarse, &L.coarselen) == -1)
+		return -1;
+	for (i = 0; i < NSERVICES; i++) {
+		struct service *s = &services[i];
+
+		(void)snprintf(path, sizeof(path), "%s.profile", s->name);
+		if (policy_read(NULL, path, &text, &len) == -1) {
+			(void)fprintf(stderr, "mupif-central: policy %s/%s: "
+			    "%s\n", L.policy_dir, path, strerror(errno));
+			return -1;
+		}
+		if (profile_parse(&s->prof, text, len, path, err,
+		    sizeof(err)) == -1) {
+			(void)fprintf(stderr, "mupif-central: policy %s\n",
+			    err);
+			free(text);
+			return -1;
+		}
+		free(text);
+		if (compile_seccomp(s->prof.seccomp, &s->bpf, &s->bpflen) == -1)
+			return -1;
+		if (L.privileged) {
+			if ((pw = getpwnam(s->prof.user)) == NULL) {
+				(void)fprintf(stderr, "mupif-central: user "
+				    "\"%s\" (policy/%s.profile) does not "
+				    "exist; run scripts/setup.sh\n",
+				    s->prof.user, s->name);
+				return -1;
+			}
+			if (pw->pw_uid == 0) {
+				(void)fprintf(stderr, "mupif-central: user "
+				    "\"%s\" is root\n", s->prof.user);
+				return -1;
+			}
+			s->uid = pw->pw_uid;
+			s->gid = pw->pw_gid;
+		} else {
+			s->uid = getuid();
+			s->gid = getgid();
+		}
+		(void)snprintf(s->exe, sizeof(s->exe), "%s/mupif-%s",
+		    L.exedir, s->name);
+		if (access(s->exe, X_OK) == -1) {
+			(void)fprintf(stderr, "mupif-central: %s: %s\n", s->exe,
+			    strerror(errno));
+			return -1;
+		}
+		s->listen_fd = -1;
+		s->logpipe = -1;
+		s->log.fd = -1;
+	}
+	return 0;
+}
+
+/* mkdir -p style for one level, then ownership and mode. */
+static int
+make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == -1 && errno != EEXIST) {
+		(void)fprintf(stderr, "mupif-central: mkdir %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		(void)fprintf(stderr, "mupif-central: %s: not a directory\n",
+		    path);
+		return -1;
+	}
+	if (L.privileged && (st.st_uid != uid || st.st_gid != gid) &&
+	    lchown(path, uid, gid) == -1) {
+		(void)fprintf(stderr, "mupif-central: chown %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) == -1) {
+		(void)fprintf(stderr, "mupif-central: chmod %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_layout(void)
+{
+	char		 path[PATH_MAX + 64], real[PATH_MAX];
+	size_t		 i;
+	struct service	*db = svc_by_id(SVC_DB), *br = svc_by_id(SVC_BROKER);
+	uid_t		 me = geteuid();
+	gid_t		 mg = getegid();
+
+	if (mkdir(L.c.persistent, 0755) == -1 && errno != EEXIST) {
+		(void)fprintf(stderr, "mupif-central: mkdir %s: %s\n",
+		    L.c.persistent, strerror(errno));
+		return -1;
+	}
+	if (realpath(L.c.persistent, real) == NULL) {
+		(void)fprintf(stderr, "mupif-central: %s: %s\n",
+		    L.c.persistent, strerror(errno));
+		return -1;
+	}
+	(void)strlcpy(L.c.persistent, real, sizeof(L.c.persistent));
+#define P(sub) (persistent_path(&L.c, sub, path, sizeof(path)) == -1 ? \
+	(fprintf(stderr, "mupif-central: path too long\n"), -1) : 0)
+	if (P("logs") || make_dir(path, 0750, me, mg) == -1 ||
+	    P("run") || make_dir(path, 0755, me, mg) == -1 ||
+	    P("run/empty") || make_dir(path, 0755, me, mg) == -1 ||
+	    P("db") || make_dir(path, 0700, db->uid, db->gid) == -1 ||
+	    P("audit") || make_dir(path, 0700, br->uid, br->gid) == -1 ||
+	    P("backup") || make_dir(path, 0700, me, mg) == -1)
+		return -1;
+#undef P
+	for (i = 0; i < NSERVICES; i++) {
+		struct service *s = &services[i];
+
+		if (strcmp(s->prof.chroot, "empty") == 0)
+			(void)persistent_path(&L.c, "run/empty", s->jail,
+			    sizeof(s->jail));
+		else if (persistent_path(&L.c, s->prof.chroot, s->jail,
+		    sizeof(s->jail)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+port_of(const char *listen, uint64_t *port)
+{
+	if (strcmp(listen, "safeapi") == 0)
+		*port = L.c.safeapi_port;
+	else if (strcmp(listen, "api") == 0)
+		*port = L.c.api_port;
+	else if (strcmp(listen, "web") == 0)
+		*port = L.c.web_port;
+	else if (strcmp(listen, "nameserver") == 0)
+		*port = L.c.ns_port;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+bind_listener(struct service *s)
+{
+	struct addrinfo	 hints, *ai;
+	uint64_t	 port;
+	char		 pstr[8];
+	int		 fd, one = 1, rc;
+
+	if (s->prof.listen[0] == '\0')
+		return 0;
+	if (port_of(s->prof.listen, &port) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy/%s.profile: "
+		    "unknown listener \"%s\"\n", s->name, s->prof.listen);
+		return -1;
+	}
+	(void)snprintf(pstr, sizeof(pstr), "%u", (unsigned)port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(L.c.bind_address, pstr, &hints, &ai)) != 0) {
+		(void)fprintf(stderr, "mupif-central: bind_address \"%s\": "
+		    "%s\n", L.c.bind_address, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1) {
+		(void)fprintf(stderr, "mupif-central: cannot listen on "
+		    "%s:%s for %s: %s\n", L.c.bind_address, pstr, s->name,
+		    strerror(errno));
+		freeaddrinfo(ai);
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	s->listen_fd = fd;
+	llog("%s listens on %s port %s", s->name, L.c.bind_address, pstr);
+	return 0;
+}
+
+/* The start-up document of sandbox.h for service s. */
+static char *
+start_doc(const struct service *s, size_t *len)
+{
+	yajl_gen		 g;
+	const unsigned char	*buf;
+	char			*out;
+
+	if ((g = json_gen_new()) == NULL)
+		fatal("yajl_gen_alloc");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "service", s->name);
+	json_gen_cstr(g, "privileged");
+	(void)yajl_gen_bool(g, L.privileged);
+	json_gen_kv_int(g, "uid", s->uid);
+	json_gen_kv_int(g, "gid", s->gid);
+	json_gen_kv_int(g, "caps", (long long)(s->prof.caps & INT64_MAX));
+	json_gen_kv_str(g, "chroot", s->jail);
+	json_gen_cstr(g, "debug");
+	(void)yajl_gen_bool(g, L.c.debug != 0);
+	json_gen_cstr(g, "config");
+	(void)yajl_gen_map_open(g);
+	switch (s->id) {
+	case SVC_BROKER:
+		json_gen_kv_str(g, "policy", L.policy_text);
+		json_gen_kv_int(g, "timeout_ms",
+		    (long long)L.c.broker_timeout_ms);
+		break;
+	case SVC_SAFEAPI:
+		json_gen_kv_str(g, "vpn_name", L.c.vpn_name);
+		json_gen_kv_int(g, "status_cache_ms",
+		    (long long)L.c.status_cache_ms);
+		json_gen_kv_int(g, "call_timeout_ms",
+		    (long long)L.c.broker_timeout_ms + 1000);
+		break;
+	default:
+		break;
+	}
+	(void)yajl_gen_map_close(g);
+	(void)yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, len) != yajl_gen_status_ok ||
+	    (out = malloc(*len)) == NULL)
+		fatal("start document");
+	memcpy(out, buf, *len);
+	yajl_gen_free(g);
+	return out;
+}
+
+static void
+start_service(struct service *s)
+{
+	struct service	*br = svc_by_id(SVC_BROKER);
+	struct msg_hdr	 h;
+	int		 sp[2], lp[2];
+	char		*doc, payload[64];
+	size_t		 doclen;
+	pid_t		 pid;
+
+	if (s->id != SVC_BROKER && br->state != ST_RUNNING) {
+		s->state = ST_WAITING;
+		s->next_start = util_mono_ms() + BACKOFF_MIN_MS;
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1 ||
+	    pipe2(lp, O_CLOEXEC) == -1)
+		fatal("socketpair/pipe");
+	if (s->id == SVC_BROKER) {
+		if (L.ctl != -1)
+			(void)close(L.ctl);
+		L.ctl = sp[0];
+	} else {
+		(void)snprintf(payload, sizeof(payload), "{\"service\":\"%s\"}",
+		    s->name);
+		if (msg_hdr_init(&h, MSG_CTL_ATTACH, 0, 0, MST_OK, NULL) == -1 ||
+		    msg_send(L.ctl, &h, payload, strlen(payload), sp[0]) == -1) {
+			llog("cannot hand %s's channel to the broker: %s",
+			    s->name, strerror(errno));
+			(void)close(sp[0]);
+			(void)close(sp[1]);
+			(void)close(lp[0]);
+			(void)close(lp[1]);
+			s->state = ST_WAITING;
+			s->next_start = util_mono_ms() + BACKOFF_MIN_MS;
+			return;
+		}
+		(void)close(sp[0]);
+	}
+	doc = start_doc(s, &doclen);
+	pid = spawn_service(s, sp[1], doc, doclen, L.coarse, L.coarselen,
+	    lp[1], L.privileged);
+	free(doc);
+	(void)close(sp[1]);
+	(void)close(lp[1]);
+	if (pid == -1) {
+		llog("cannot start %s: %s", s->name, strerror(errno));
+		(void)close(lp[0]);
+		s->state = ST_WAITING;
+		s->next_start = util_mono_ms() + BACKOFF_MAX_MS;
+		return;
+	}
+	if (fcntl(lp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	if (s->logpipe != -1)
+		(void)close(s->logpipe);
+	s->logpipe = lp[0];
+	s->pid = pid;
+	s->state = ST_RUNNING;
+	s->started = util_wall_ms();
+	s->started_mono = util_mono_ms();
+	llog("started %s, pid %d", s->name, (int)pid);
+	save_status();
+}
+
+static void
+drain_log(struct service *s)
+{
+	char	buf[4096], who[48];
+	ssize_t	n;
+
+	if (s->logpipe == -1)
+		return;
+	(void)snprintf(who, sizeof(who), "%s[%d]", s->name, (int)s->pid);
+	for (;;) {
+		n = read(s->logpipe, buf, sizeof(buf));
+		if (n > 0) {
+			logsink_feed(&s->log, who, buf, (size_t)n,
+			    L.c.log_max_bytes, (unsigned)L.c.log_keep, L.echo);
+			continue;
+		}
+		if (n == 0) {
+			(void)close(s->logpipe);
+			s->logpipe = -1;
+			if (s->log.plen > 0) {
+				logsink_line(&s->log, who, s->log.pending,
+				    s->log.plen, L.c.log_max_bytes,
+				    (unsigned)L.c.log_keep, L.echo);
+				s->log.plen = 0;
+			}
+		}
+		break;
+	}
+}
+
+static void
+describe_exit(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		(void)snprintf(buf, len, "exited with code %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		(void)snprintf(buf, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		(void)snprintf(buf, len, "stopped (status %d)", status);
+}
+
+static void
+schedule_restart(struct service *s, int collateral)
+{
+	int64_t		now = util_mono_ms(), delay;
+	size_t		i, k;
+
+	if (L.stopping) {
+		s->state = ST_STOPPED;
+		return;
+	}
+	if (!collateral) {
+		if (now - s->started_mono >= GOOD_RUN_MS)
+			s->consecutive = 0;
+		s->consecutive++;
+		/* Forget restarts outside the window, then count. */
+		for (i = 0, k = 0; i < s->nrecent; i++)
+			if (now - s->recent[i] <
+			    (int64_t)L.c.restart_window * 1000)
+				s->recent[k++] = s->recent[i];
+		s->nrecent = k;
+		if (s->nrecent >= L.c.restart_max) {
+			s->state = ST_FAILED;
+			llog("giving up on %s: %zu restarts in %llu s",
+			    s->name, s->nrecent,
+			    (unsigned long long)L.c.restart_window);
+			return;
+		}
+		if (s->nrecent < sizeof(s->recent) / sizeof(s->recent[0]))
+			s->recent[s->nrecent++] = now;
+	}
+	delay = BACKOFF_MIN_MS;
+	for (i = 1; i < s->consecutive && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	s->restarts++;
+	s->state = ST_WAITING;
+	s->next_start = now + delay;
+	llog("restarting %s in %lld ms", s->name, (long long)delay);
+}
+
+static void
+reap(void)
+{
+	struct service	*s;
+	char		 why[64];
+	size_t		 i;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		s = NULL;
+		for (i = 0; i < NSERVICES; i++)
+			if (services[i].state == ST_RUNNING &&
+			    services[i].pid == pid)
+				s = &services[i];
+		if (s == NULL)
+			continue;
+		drain_log(s);
+		describe_exit(status, why, sizeof(why));
+		(void)strlcpy(s->last_exit, why, sizeof(s->last_exit));
+		if (!L.stopping || !(WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0))
+			llog("%s[%d] %s", s->name, (int)pid, why);
+		s->pid = 0;
+		schedule_restart(s, 0);
+		if (s->id == SVC_BROKER) {
+			/* Every channel died with the broker. */
+			if (L.ctl != -1)
+				(void)close(L.ctl);
+			L.ctl = -1;
+			for (i = 0; i < NSERVICES; i++)
+				if (services[i].id != SVC_BROKER &&
+				    services[i].state == ST_RUNNING) {
+					(void)kill(services[i].pid, SIGTERM);
+					services[i].consecutive = 0;
+				}
+		}
+		save_status();
+	}
+}
+
+static void
+begin_stop(const char *why)
+{
+	size_t i;
+
+	if (L.stopping)
+		return;
+	L.stopping = 1;
+	L.stop_deadline = util_mono_ms() + STOP_GRACE_MS;
+	llog("stopping (%s)", why);
+	for (i = 0; i < NSERVICES; i++) {
+		if (services[i].state == ST_RUNNING &&
+		    services[i].id != SVC_BROKER)
+			(void)kill(services[i].pid, SIGTERM);
+		else if (services[i].state != ST_RUNNING)
+			services[i].state = ST_STOPPED;
+	}
+}
+
+static int
+stop_progress(void)
+{
+	size_t	i;
+	int	others = 0, any = 0;
+
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i].state == ST_RUNNING) {
+			any = 1;
+			if (services[i].id != SVC_BROKER)
+				others = 1;
+		}
+	if (!any)
+		return 1;
+	if (!others) {
+		struct service *br = svc_by_id(SVC_BROKER);
+
+		if (br->state == ST_RUNNING)
+			(void)kill(br->pid, SIGTERM);
+	}
+	if (util_mono_ms() >= L.stop_deadline)
+		for (i = 0; i < NSERVICES; i++)
+			if (services[i].state == ST_RUNNING) {
+				llog("%s did not stop in time, killing",
+				    services[i].name);
+				(void)kill(services[i].pid, SIGKILL);
+			}
+	return 0;
+}
+
+static int
+lock_persistent(void)
+{
+	char	path[PATH_MAX + 32], buf[32];
+	int	n;
+
+	(void)persistent_path(&L.c, "run/launcher.pid", path, sizeof(path));
+	if ((L.lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0644)) == -1) {
+		(void)fprintf(stderr, "mupif-central: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(L.lockfd, LOCK_EX | LOCK_NB) == -1) {
+		n = (int)read(L.lockfd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		(void)fprintf(stderr, "mupif-central: another launcher (pid "
+		    "%s) runs on %s\n", buf, L.c.persistent);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(L.lockfd, 0) == -1 ||
+	    pwrite(L.lockfd, buf, (size_t)n, 0) != n)
+		return -1;
+	return 0;
+}
+
+int
+cmd_run(const struct opts *o, int argc, char **argv)
+{
+	struct pollfd	 pfd[NSERVICES + 1];
+	struct service	*who[NSERVICES + 1];
+	sigset_t	 mask;
+	char		 exe[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t		 n;
+	size_t		 i, np;
+	int64_t		 now, wait;
+
+	(void)argc;
+	(void)argv;
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return 2;
+	log_setverbose((int)L.c.debug);
+	L.privileged = geteuid() == 0;
+	L.echo = isatty(STDERR_FILENO);
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	exe[n] = '\0';
+	(void)strlcpy(L.exedir, dirname(exe), sizeof(L.exedir));
+	if (L.c.policy_dir[0] != '\0')
+		(void)strlcpy(L.policy_dir, L.c.policy_dir,
+		    sizeof(L.policy_dir));
+	else if (strlcpy(L.policy_dir, L.exedir, sizeof(L.policy_dir)) >=
+	    sizeof(L.policy_dir) || strlcat(L.policy_dir, "/../policy",
+	    sizeof(L.policy_dir)) >= sizeof(L.policy_dir))
+		fatalx("policy directory path too long");
+	if (load_policies() == -1)
+		return 2;
+	if (make_layout() == -1 || lock_persistent() == -1)
+		return 1;
+	(void)persistent_path(&L.c, "logs/launcher.log", path, sizeof(path));
+	if (logsink_open(&L.log, path) == -1)
+		fatal("%s", path);
+	for (i = 0; i < NSERVICES; i++) {
+		(void)snprintf(path, sizeof(path), "%s/logs/%s.log",
+		    L.c.persistent, services[i].name);
+		if (logsink_open(&services[i].log, path) == -1)
+			fatal("%s", path);
+	}
+	(void)persistent_path(&L.c, "run/status.json", L.statuspath,
+	    sizeof(L.statuspath));
+	L.started = util_wall_ms();
+	llog("mupif-central starting: persistent %s, vpn \"%s\", %s",
+	    L.c.persistent, L.c.vpn_name, L.privileged ? "as root: services "
+	    "run under their own users" : "not root: services cannot chroot "
+	    "or change user; no_new_privs and seccomp still apply");
+	for (i = 0; i < NSERVICES; i++)
+		if (bind_listener(&services[i]) == -1)
+			return 1;
+
+	(void)sigemptyset(&mask);
+	(void)sigaddset(&mask, SIGCHLD);
+	(void)sigaddset(&mask, SIGTERM);
+	(void)sigaddset(&mask, SIGINT);
+	(void)sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (L.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	for (i = 0; i < NSERVICES; i++)
+		start_service(&services[i]);
+
+	for (;;) {
+		now = util_mono_ms();
+		if (L.stopping && stop_progress())
+			break;
+		wait = 1000;
+		for (i = 0; i < NSERVICES && !L.stopping; i++) {
+			struct service *s = &services[i];
+
+			if (s->state != ST_WAITING)
+				continue;
+			if (s->next_start <= now) {
+				start_service(s);
+				if (s->state == ST_WAITING &&
+				    s->next_start - now < wait)
+					wait = s->next_start - now;
+			} else if (s->next_start - now < wait)
+				wait = s->next_start - now;
+		}
+		if (svc_by_id(SVC_BROKER)->state == ST_FAILED && !L.stopping)
+			begin_stop("the broker keeps failing");
+		if (L.stopping)
+			wait = 100;
+		np = 0;
+		pfd[np].fd = L.sigfd;
+		pfd[np].events = POLLIN;
+		who[np++] = NULL;
+		for (i = 0; i < NSERVICES; i++)
+			if (services[i].logpipe != -1) {
+				pfd[np].fd = services[i].logpipe;
+				pfd[np].events = POLLIN;
+				who[np++] = &services[i];
+			}
+		if (poll(pfd, (nfds_t)np, (int)(wait < 0 ? 0 : wait)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		for (i = 1; i < np; i++)
+			if (pfd[i].revents != 0)
+				drain_log(who[i]);
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(L.sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					reap();
+				else if (si.ssi_signo == SIGHUP)
+					llog("SIGHUP ignored (restart the node "
+					    "to apply a new configuration)");
+				else
+					begin_stop(strsignal((int)si.ssi_signo));
+			}
+		}
+	}
+	for (i = 0; i < NSERVICES; i++) {
+		drain_log(&services[i]);
+		logsink_close(&services[i].log);
+		if (services[i].listen_fd != -1)
+			(void)close(services[i].listen_fd);
+	}
+	(void)unlink(L.statuspath);
+	llog("stopped");
+	logsink_close(&L.log);
+	return svc_by_id(SVC_BROKER)->state == ST_FAILED ? 1 : 0;
+}

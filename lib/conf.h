@@ -1,0 +1,55 @@
+/*
+ * conf.h - the node's configuration: defaults, an optional file, the
+ * environment (the container's variable names), then command-line flags,
+ * each overriding the one before.  Parsed only by the launcher, which hands
+ * each service the few values it needs.
+ *
+ * File format (documented in README.md): one "key = value" per line, '#'
+ * starts a comment, blank lines ignored, values may be "double quoted".
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct conf {
+	char		persistent[PATH_MAX];
+	char		policy_dir[PATH_MAX];
+	char		vpn_name[64];
+	char		ns_host[256];
+	uint64_t	ns_port;
+	char		bind_address[64];
+	uint64_t	safeapi_port;
+	uint64_t	api_port;
+	uint64_t	web_port;
+	uint64_t	log_max_bytes;
+	uint64_t	log_keep;
+	uint64_t	broker_timeout_ms;
+	uint64_t	restart_max;
+	uint64_t	restart_window;
+	uint64_t	status_cache_ms;
+	uint64_t	debug;
+};
+
+#define CONF_MAX_FILE	(64 * 1024)
+
+void	 conf_defaults(struct conf *);
+/* Parse a config file's text (len bytes; fname for messages).  On error
+ * returns -1 with one line "FILE:LINE: what (key)" in err. */
+int	 conf_parse(struct conf *, const char *text, size_t len,
+	    const char *fname, char *err, size_t errlen) WUR;
+/* Set one key from a string (used for the environment and flags). */
+int	 conf_set(struct conf *, const char *key, const char *val,
+	    char *err, size_t errlen) WUR;
+/* Apply MUPIF_* environment variables.  -1 with err naming the variable. */
+int	 conf_env(struct conf *, char *err, size_t errlen) WUR;
+/* Cross-field checks after everything is applied. */
+int	 conf_check(const struct conf *, char *err, size_t errlen) WUR;
+/* Write "key = value" lines (for `--help` and debugging). */
+void	 conf_dump(const struct conf *, int fd);
+
+#endif /* CONF_H */

@@ -1,0 +1,81 @@
+/*
+ * msg_types.h - the one table of services and broker operations.
+ *
+ * Trust: shared by every process.  A service id names a process role; an
+ * operation names one typed request and the only service that implements it
+ * (its callee).  The broker routes by this table and checks every
+ * (caller, operation) pair against policy/broker.policy.  Adding an
+ * operation means one line here, a handler in the callee, and a policy rule.
+ */
+#ifndef MSG_TYPES_H
+#define MSG_TYPES_H
+
+/* X(id, name) : services, in start order after the broker. */
+#define SVC_TABLE(X)			\
+	X(SVC_LAUNCHER,	"launcher")	\
+	X(SVC_BROKER,	"broker")	\
+	X(SVC_DB,	"db")		\
+	X(SVC_SAFEAPI,	"safeapi")	\
+	X(SVC_API,	"api")		\
+	X(SVC_WEB,	"web")		\
+	X(SVC_AUTH,	"auth")		\
+	X(SVC_NAMESERVER, "nameserver")	\
+	X(SVC_SCHEDULER, "scheduler")	\
+	X(SVC_VPN,	"vpn")
+
+enum svc_id {
+#define X(id, name) id,
+	SVC_TABLE(X)
+#undef X
+	SVC_COUNT
+};
+
+/*
+ * X(id, name, callee): operations.  Ids below MSG_OP_FIRST are control
+ * messages handled by the broker itself and never routed.
+ */
+#define MSG_TABLE(X)							\
+	X(MSG_NONE,		"none",			SVC_BROKER)	\
+	X(MSG_READY,		"ready",		SVC_BROKER)	\
+	X(MSG_CTL_ATTACH,	"ctl.attach",		SVC_BROKER)	\
+	X(MSG_CTL_DETACH,	"ctl.detach",		SVC_BROKER)	\
+	X(MSG_OP_FIRST,		"op.first",		SVC_BROKER)	\
+	X(MSG_EXEC_COUNT,	"execution.count_by_status", SVC_DB)	\
+	X(MSG_SETTINGS_GET,	"settings.get",		SVC_DB)		\
+	X(MSG_SETTINGS_PUT,	"settings.put",		SVC_DB)		\
+	X(MSG_DB_PING,		"db.ping",		SVC_DB)
+
+enum msg_type {
+#define X(id, name, callee) id,
+	MSG_TABLE(X)
+#undef X
+	MSG_TYPE_COUNT
+};
+
+/* Reply status carried in the header of replies (0 = success). */
+#define MSG_STATUS_TABLE(X)					\
+	X(MST_OK,		"ok")				\
+	X(MST_DENIED,		"denied")			\
+	X(MST_UNAVAILABLE,	"unavailable")			\
+	X(MST_TIMEOUT,		"timeout")			\
+	X(MST_BADREQ,		"bad-request")			\
+	X(MST_NOTFOUND,		"not-found")			\
+	X(MST_INTERNAL,		"internal-error")		\
+	X(MST_TOOBIG,		"too-big")			\
+	X(MST_MALFORMED,	"malformed")
+
+enum msg_status {
+#define X(id, name) id,
+	MSG_STATUS_TABLE(X)
+#undef X
+	MST_COUNT
+};
+
+const char	*svc_name(unsigned int);
+int		 svc_lookup(const char *, size_t);	/* -1 if unknown */
+const char	*msg_type_name(unsigned int);
+int		 msg_type_lookup(const char *, size_t);	/* -1 if unknown */
+int		 msg_type_callee(unsigned int);		/* -1 if unknown */
+const char	*msg_status_name(unsigned int);
+
+#endif /* MSG_TYPES_H */

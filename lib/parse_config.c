@@ -1,0 +1,308 @@
+/*
+ * parse_config.c - the launcher's configuration parser (see conf.h).
+ * Fuzzed by fuzz/fuzz_config.c.  Every error names the file, the line and
+ * the key; unknown keys are errors, so a typo cannot silently fall back to
+ * a default.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "banned.h"
+
+enum ctype { C_STR, C_UINT, C_PORT, C_BOOL };
+
+static const struct ckey {
+	const char	*key;
+	const char	*env;
+	enum ctype	 type;
+	size_t		 off;
+	size_t		 size;		/* C_STR: buffer size */
+	uint64_t	 min, max;	/* C_UINT */
+} ckeys[] = {
+#define S(k, e) { #k, e, C_STR, offsetof(struct conf, k), \
+	sizeof(((struct conf *)0)->k), 0, 0 }
+#define U(k, e, lo, hi) { #k, e, C_UINT, offsetof(struct conf, k), 0, lo, hi }
+#define P(k, e) { #k, e, C_PORT, offsetof(struct conf, k), 0, 0, 65535 }
+#define B(k, e) { #k, e, C_BOOL, offsetof(struct conf, k), 0, 0, 1 }
+	S(persistent,		"MUPIF_PERSIST_DIR"),
+	S(policy_dir,		"MUPIF_POLICY_DIR"),
+	S(vpn_name,		"MUPIF_VPN_NAME"),
+	S(ns_host,		"MUPIF_NS_HOST"),
+	P(ns_port,		"MUPIF_NS_PORT"),
+	S(bind_address,		"MUPIF_BIND_ADDRESS"),
+	P(safeapi_port,		"MUPIF_SAFEAPI_PORT"),
+	P(api_port,		"MUPIF_API_PORT"),
+	P(web_port,		"MUPIF_WEB_PORT"),
+	U(log_max_bytes,	"MUPIF_LOG_MAX_BYTES", 4096, 1ULL << 40),
+	U(log_keep,		"MUPIF_LOG_KEEP", 0, 100),
+	U(broker_timeout_ms,	"MUPIF_BROKER_TIMEOUT_MS", 10, 600000),
+	U(restart_max,		"MUPIF_RESTART_MAX", 1, 1000),
+	U(restart_window,	"MUPIF_RESTART_WINDOW", 1, 86400),
+	U(status_cache_ms,	"MUPIF_STATUS_CACHE_MS", 0, 3600000),
+	B(debug,		"MUPIF_DEBUG"),
+#undef S
+#undef U
+#undef P
+#undef B
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	(void)strlcpy(c->persistent, "var", sizeof(c->persistent));
+	(void)strlcpy(c->vpn_name, "mupif", sizeof(c->vpn_name));
+	(void)strlcpy(c->ns_host, "127.0.0.1", sizeof(c->ns_host));
+	c->ns_port = 10000;
+	(void)strlcpy(c->bind_address, "127.0.0.1", sizeof(c->bind_address));
+	c->safeapi_port = 8006;
+	c->api_port = 8005;
+	c->web_port = 5555;
+	c->log_max_bytes = 10 * 1024 * 1024;
+	c->log_keep = 5;
+	c->broker_timeout_ms = 2000;
+	c->restart_max = 10;
+	c->restart_window = 60;
+	c->status_cache_ms = 2000;
+	c->debug = 0;
+}
+
+static const struct ckey *
+ckey_find(const char *k, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++)
+		if (strlen(ckeys[i].key) == len &&
+		    memcmp(ckeys[i].key, k, len) == 0)
+			return &ckeys[i];
+	return NULL;
+}
+
+/* Store val (vlen bytes, no NULs) into the field of ck.  Returns NULL or a
+ * static description of what is wrong. */
+static const char *
+ckey_store(struct conf *c, const struct ckey *ck, const char *val,
+    size_t vlen)
+{
+	char		*field = (char *)c + ck->off;
+	uint64_t	 u;
+
+	switch (ck->type) {
+	case C_STR:
+		if (vlen >= ck->size)
+			return "value too long";
+		for (size_t i = 0; i < vlen; i++)
+			if (iscntrl((unsigned char)val[i]))
+				return "control character in value";
+		memcpy(field, val, vlen);
+		field[vlen] = '\0';
+		return NULL;
+	case C_PORT:
+		if (util_parse_u64(val, vlen, 0, 65535, &u) == -1)
+			return "not a port number (0-65535)";
+		memcpy(field, &u, sizeof(u));
+		return NULL;
+	case C_UINT:
+		if (util_parse_u64(val, vlen, ck->min, ck->max, &u) == -1)
+			return "not a number in the allowed range";
+		memcpy(field, &u, sizeof(u));
+		return NULL;
+	case C_BOOL:
+		if ((vlen == 3 && memcmp(val, "yes", 3) == 0) ||
+		    (vlen == 4 && memcmp(val, "true", 4) == 0) ||
+		    (vlen == 1 && val[0] == '1'))
+			u = 1;
+		else if ((vlen == 2 && memcmp(val, "no", 2) == 0) ||
+		    (vlen == 5 && memcmp(val, "false", 5) == 0) ||
+		    (vlen == 1 && val[0] == '0'))
+			u = 0;
+		else
+			return "not a boolean (yes/no)";
+		memcpy(field, &u, sizeof(u));
+		return NULL;
+	}
+	return "bad key type";
+}
+
+int
+conf_set(struct conf *c, const char *key, const char *val, char *err,
+    size_t errlen)
+{
+	const struct ckey	*ck = ckey_find(key, strlen(key));
+	const char		*why;
+
+	if (ck == NULL) {
+		(void)snprintf(err, errlen, "unknown key \"%s\"", key);
+		return -1;
+	}
+	if ((why = ckey_store(c, ck, val, strlen(val))) != NULL) {
+		(void)snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+int
+conf_parse(struct conf *c, const char *text, size_t len, const char *fname,
+    char *err, size_t errlen)
+{
+	const struct ckey	*ck;
+	const char		*p = text, *end = text + len, *eol;
+	const char		*k, *ke, *v, *ve, *why;
+	size_t			 lineno = 0;
+
+	if (len > CONF_MAX_FILE) {
+		(void)snprintf(err, errlen, "%s: file too large", fname);
+		return -1;
+	}
+	for (; p < end; p = eol + 1) {
+		lineno++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (memchr(p, '\0', (size_t)(eol - p)) != NULL) {
+			(void)snprintf(err, errlen, "%s:%zu: NUL byte",
+			    fname, lineno);
+			return -1;
+		}
+		k = p;
+		while (k < eol && is_space(*k))
+			k++;
+		if (k == eol || *k == '#')
+			continue;
+		ke = k;
+		while (ke < eol && (isalnum((unsigned char)*ke) || *ke == '_'))
+			ke++;
+		if (ke == k) {
+			(void)snprintf(err, errlen,
+			    "%s:%zu: expected \"key = value\"", fname, lineno);
+			return -1;
+		}
+		v = ke;
+		while (v < eol && is_space(*v))
+			v++;
+		if (v == eol || *v != '=') {
+			(void)snprintf(err, errlen,
+			    "%s:%zu: expected '=' after \"%.*s\"", fname,
+			    lineno, (int)(ke - k), k);
+			return -1;
+		}
+		v++;
+		while (v < eol && is_space(*v))
+			v++;
+		if (v < eol && *v == '"') {
+			v++;
+			ve = memchr(v, '"', (size_t)(eol - v));
+			if (ve == NULL) {
+				(void)snprintf(err, errlen,
+				    "%s:%zu: unterminated quote for \"%.*s\"",
+				    fname, lineno, (int)(ke - k), k);
+				return -1;
+			}
+			for (const char *t = ve + 1; t < eol; t++) {
+				if (*t == '#')
+					break;
+				if (!is_space(*t)) {
+					(void)snprintf(err, errlen,
+					    "%s:%zu: text after closing quote "
+					    "for \"%.*s\"", fname, lineno,
+					    (int)(ke - k), k);
+					return -1;
+				}
+			}
+		} else {
+			ve = v;
+			while (ve < eol && *ve != '#')
+				ve++;
+			while (ve > v && is_space(ve[-1]))
+				ve--;
+		}
+		if ((ck = ckey_find(k, (size_t)(ke - k))) == NULL) {
+			(void)snprintf(err, errlen, "%s:%zu: unknown key \"%.*s\"",
+			    fname, lineno, (int)(ke - k), k);
+			return -1;
+		}
+		if ((why = ckey_store(c, ck, v, (size_t)(ve - v))) != NULL) {
+			(void)snprintf(err, errlen, "%s:%zu: %s: %s", fname,
+			    lineno, ck->key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+conf_env(struct conf *c, char *err, size_t errlen)
+{
+	const char	*val, *why;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++) {
+		if ((val = getenv(ckeys[i].env)) == NULL)
+			continue;
+		if ((why = ckey_store(c, &ckeys[i], val, strlen(val))) != NULL) {
+			(void)snprintf(err, errlen, "environment %s (%s): %s",
+			    ckeys[i].env, ckeys[i].key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	if (c->persistent[0] == '\0') {
+		(void)snprintf(err, errlen, "persistent: must not be empty");
+		return -1;
+	}
+	if (c->vpn_name[0] == '\0') {
+		(void)snprintf(err, errlen, "vpn_name: must not be empty");
+		return -1;
+	}
+	if (c->safeapi_port != 0 &&
+	    (c->safeapi_port == c->api_port || c->safeapi_port == c->web_port ||
+	    c->safeapi_port == c->ns_port)) {
+		(void)snprintf(err, errlen,
+		    "safeapi_port: %llu is also used by another service",
+		    (unsigned long long)c->safeapi_port);
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_dump(const struct conf *c, int fd)
+{
+	char		 line[PATH_MAX + 64];
+	uint64_t	 u;
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++) {
+		const char *field = (const char *)c + ckeys[i].off;
+
+		if (ckeys[i].type == C_STR)
+			n = snprintf(line, sizeof(line), "%-18s = \"%s\"   # %s\n",
+			    ckeys[i].key, field, ckeys[i].env);
+		else {
+			memcpy(&u, field, sizeof(u));
+			n = snprintf(line, sizeof(line), "%-18s = %llu   # %s\n",
+			    ckeys[i].key, (unsigned long long)u, ckeys[i].env);
+		}
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    util_write_all(fd, line, (size_t)n) == -1)
+			return;
+	}
+}

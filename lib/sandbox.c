@@ -1,0 +1,200 @@
+/*
+ * sandbox.c - confinement steps run by each service after exec (see
+ * sandbox.h), in the order of minijail_enter() and STYLE.md 3.5:
+ * filesystem jail, identity, capabilities, no_new_privs, seccomp.
+ *
+ * Trust: runs as root between exec and sandbox_jail() when the launcher is
+ * root; everything it reads comes from the launcher.  When the launcher is
+ * not root it cannot chroot or change ids; it says so and still applies
+ * no_new_privs and seccomp.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/securebits.h>
+#include <cap-ng.h>
+
+#include "json.h"
+#include "log.h"
+#include "sandbox.h"
+#include "banned.h"
+
+#ifdef MUPIF_TEST_HOOKS
+/*
+ * Test builds only: SIGUSR2 makes the process call a syscall that no
+ * service allowlist contains, so the integration suite can prove that the
+ * filter kills.  Release builds have no such handler.
+ */
+static void
+test_forbidden(int sig)
+{
+	(void)sig;
+	(void)syscall(SYS_mknodat, -1, "", 0, 0);
+}
+#endif
+
+void
+sandbox_start(struct sandbox *sb, const char *expect)
+{
+	char		*text, err[256];
+	size_t		 len;
+	long long	 v;
+	int		 b;
+	const char	*s;
+
+	memset(sb, 0, sizeof(*sb));
+	log_init(NULL, 0);	/* the launcher prefixes our name */
+	if (lseek(FD_START, 0, SEEK_SET) == -1 ||
+	    util_read_fd(FD_START, START_MAX, &text, &len) == -1)
+		fatal("cannot read start-up document on fd %d "
+		    "(run me through mupif-central)", FD_START);
+	(void)close(FD_START);
+	sb->doc = json_parse(text, len, START_MAX, 8, err, sizeof(err));
+	free(text);
+	if (sb->doc == NULL)
+		fatalx("start-up document: %s", err);
+	if ((s = json_get_str(sb->doc, "service")) == NULL ||
+	    strcmp(s, expect) != 0)
+		fatalx("start-up document is for \"%s\", not \"%s\"",
+		    s != NULL ? s : "?", expect);
+	(void)strlcpy(sb->service, s, sizeof(sb->service));
+	if (json_get_bool(sb->doc, "privileged", &sb->privileged) == -1 ||
+	    json_get_int(sb->doc, "uid", &v) == -1 || v < 0 || v > 0xfffffffe)
+		fatalx("start-up document: bad privileged/uid");
+	sb->uid = (uid_t)v;
+	if (json_get_int(sb->doc, "gid", &v) == -1 || v < 0 || v > 0xfffffffe)
+		fatalx("start-up document: bad gid");
+	sb->gid = (gid_t)v;
+	if (json_get_int(sb->doc, "caps", &v) == -1 || v < 0)
+		fatalx("start-up document: bad caps");
+	sb->caps = (uint64_t)v;
+	if ((s = json_get_str(sb->doc, "chroot")) == NULL ||
+	    strlcpy(sb->chroot, s, sizeof(sb->chroot)) >= sizeof(sb->chroot))
+		fatalx("start-up document: bad chroot");
+	if (json_get_bool(sb->doc, "debug", &b) == 0)
+		sb->debug = b;
+	log_setverbose(sb->debug);
+	sb->config = json_get(sb->doc, "config");
+	if (sb->config == NULL || !YAJL_IS_OBJECT(sb->config))
+		fatalx("start-up document: no config object");
+}
+
+void
+sandbox_free(struct sandbox *sb)
+{
+	if (sb->doc != NULL)
+		yajl_tree_free(sb->doc);
+	sb->doc = NULL;
+	sb->config = NULL;
+}
+
+/* The jail directory must belong to root or to the service's own user
+ * and must not be writable by group or others (ntpd's check). */
+static void
+check_jail(const struct sandbox *sb)
+{
+	struct stat st;
+
+	if (stat(sb->chroot, &st) == -1)
+		fatal("jail %s", sb->chroot);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("jail %s: not a directory", sb->chroot);
+	if (st.st_uid != 0 && st.st_uid != sb->uid)
+		fatalx("jail %s: owned by uid %u, not root or the service",
+		    sb->chroot, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		fatalx("jail %s: writable by group or others", sb->chroot);
+}
+
+void
+sandbox_jail(struct sandbox *sb)
+{
+	int c;
+
+	if (sb->privileged) {
+		/* 1. Filesystem. */
+		check_jail(sb);
+		if (chroot(sb->chroot) == -1)
+			fatal("chroot %s", sb->chroot);
+		if (chdir("/") == -1)
+			fatal("chdir /");
+		/* Root in the jail gets no capabilities back through exec
+		 * or setuid; locked so it cannot be undone. */
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT |
+		    SECBIT_NOROOT_LOCKED, 0, 0, 0) == -1)
+			fatal("PR_SET_SECUREBITS");
+		/* 2+3. Identity and capabilities: libcap-ng clears the
+		 * bounding set and supplementary groups, sets all three
+		 * gids and uids, then applies exactly the declared set. */
+		capng_clear(CAPNG_SELECT_ALL);
+		for (c = 0; c < 64; c++)
+			if (sb->caps & (1ULL << c))
+				if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE |
+				    CAPNG_PERMITTED, (unsigned)c) == -1)
+					fatalx("capng_update %d", c);
+		if (capng_change_id((int)sb->uid, (int)sb->gid,
+		    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
+		    CAPNG_CLEAR_AMBIENT) != 0)
+			fatalx("cannot change to uid %u gid %u",
+			    (unsigned)sb->uid, (unsigned)sb->gid);
+		/* Prove the drop (uidswap.c): the old ids are gone. */
+		if (sb->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
+			fatalx("could regain uid 0 after dropping privileges");
+		if (sb->gid != 0 && (setgid(0) != -1 || setegid(0) != -1))
+			fatalx("could regain gid 0 after dropping privileges");
+		if (getuid() != sb->uid || geteuid() != sb->uid ||
+		    getgid() != sb->gid || getegid() != sb->gid)
+			fatalx("ids not what was asked for");
+		if (getgroups(0, NULL) != 0)
+			fatalx("supplementary groups left");
+	} else {
+		log_info("not started by root: no chroot to %s, no change "
+		    "of user; applying no_new_privs and seccomp only",
+		    sb->chroot);
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+			fatalx("cannot clear capabilities");
+	}
+	/* 4. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+}
+
+void
+sandbox_seal(struct sandbox *sb)
+{
+	struct sock_fprog	 prog;
+	char			*bpf;
+	size_t			 len;
+
+	(void)sb;
+	if (lseek(FD_SECCOMP, 0, SEEK_SET) == -1 ||
+	    util_read_fd(FD_SECCOMP, 256 * 1024, &bpf, &len) == -1)
+		fatal("cannot read seccomp program on fd %d", FD_SECCOMP);
+	(void)close(FD_SECCOMP);
+	if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		fatalx("seccomp program has a bad size (%zu)", len);
+#ifdef MUPIF_TEST_HOOKS
+	if (signal(SIGUSR2, test_forbidden) == SIG_ERR)
+		fatal("signal");
+#endif
+	prog.len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog.filter = (struct sock_filter *)(void *)bpf;
+	/* 6. On every thread, or fail (TSYNC returns the offending tid). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+		fatal("seccomp");
+	free(bpf);
+	log_info("confined: seccomp filter of %u instructions, uid %u",
+	    (unsigned)prog.len, (unsigned)getuid());
+}

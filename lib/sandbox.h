@@ -1,0 +1,58 @@
+/*
+ * sandbox.h - the service side of confinement (STYLE.md 3.5).
+ *
+ * The launcher forks, unshares the profile's namespaces, sets rlimits,
+ * closes every other fd, installs a coarse deny-list and execs the service
+ * with this fixed descriptor layout:
+ *
+ *   0        /dev/null
+ *   1, 2     pipe to the launcher (logs/<service>.log)
+ *   3        SOCK_SEQPACKET channel to the broker (the broker: to the launcher)
+ *   4        sealed memfd: start-up document (JSON, below)
+ *   5        sealed memfd: the service's seccomp program (BPF)
+ *   6        listening socket, if the profile has "listen"
+ *
+ * The service then calls sandbox_start() (read the document), does what
+ * needs privilege, sandbox_jail() (chroot, ids, capabilities,
+ * no_new_privs), its own initialisation, and sandbox_seal() (seccomp, last).
+ * Any failure is fatal.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <yajl_tree.h>
+
+#include "util.h"
+
+#define FD_BROKER	3
+#define FD_START	4
+#define FD_SECCOMP	5
+#define FD_LISTEN	6
+#define FD_FIRST_FREE	7
+
+#define START_MAX	(64 * 1024)
+
+struct sandbox {
+	char		 service[32];
+	int		 privileged;	/* launcher ran as root */
+	uid_t		 uid;
+	gid_t		 gid;
+	char		 chroot[4096];
+	uint64_t	 caps;
+	int		 debug;
+	yajl_val	 doc;		/* whole start-up document */
+	yajl_val	 config;	/* its "config" object (borrowed) */
+};
+
+/* Read and check the start-up document; also sets up logging. */
+void	sandbox_start(struct sandbox *, const char *expect_service);
+/* chroot, setgroups/setresgid/setresuid, capabilities, no_new_privs. */
+void	sandbox_jail(struct sandbox *);
+/* Install the seccomp program from FD_SECCOMP on every thread. */
+void	sandbox_seal(struct sandbox *);
+/* Release the start-up document. */
+void	sandbox_free(struct sandbox *);
+
+#endif /* SANDBOX_H */

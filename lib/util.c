@@ -1,0 +1,206 @@
+/*
+ * util.c - see util.h.  No process-specific state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "banned.h"
+
+const char *
+util_strerror(int err, char *buf, size_t len)
+{
+	/* GNU strerror_r may return a static string instead of filling buf. */
+	const char *s = strerror_r(err, buf, len);
+
+	if (s != buf)
+		(void)strlcpy(buf, s, len);
+	return buf;
+}
+
+int
+util_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	char	*buf = NULL, *nb;
+	size_t	 cap = 0, n = 0;
+	ssize_t	 r;
+
+	for (;;) {
+		if (n + 1 >= cap) {
+			size_t ncap = cap == 0 ? 4096 : cap * 2;
+
+			if (ncap > max + 2)
+				ncap = max + 2;
+			if (ncap <= n + 1) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			if ((nb = realloc(buf, ncap)) == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			free(buf);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int
+util_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat	 st;
+	int		 fd, r, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		saved = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	r = util_read_fd(fd, max, out, len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int
+util_write_all(int fd, const void *p, size_t len)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (len > 0) {
+		w = write(fd, c, len);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int64_t
+util_mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+util_wall_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+util_iso_time(int64_t ms, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)(ms / 1000);
+	char		 tmp[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		(void)strlcpy(buf, "1970-01-01T00:00:00.000Z", len);
+		return;
+	}
+	(void)snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
+}
+
+void
+util_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+util_unhex(const char *s, size_t n, uint8_t *out)
+{
+	size_t	i;
+	int	hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+util_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
+    uint64_t *out)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (len == 0 || len > 20)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

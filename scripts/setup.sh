@@ -1,0 +1,71 @@
+#!/bin/sh
+# setup.sh - install everything MuPIF Central needs to build, run and test.
+#
+# Idempotent: packages already present are not reinstalled, users that exist
+# are kept, the Python venv is reused.  Called by `make run` and `make test`
+# (through the `setup` target), so a fresh Debian 12 machine needs nothing
+# installed by hand.  Needs root for apt and useradd; as non-root it checks
+# and tells what is missing.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+stamp="$top/.setup-stamp"
+
+# Debian packages: build libraries, compilers and fuzzing runtime, test tools.
+PKGS="gcc make pkg-config libc6-dev \
+ libseccomp-dev libcap-ng-dev libsodium-dev libbearssl-dev \
+ libmongoc-dev libbson-dev libyajl-dev libmicrohttpd-dev libsqlite3-dev \
+ clang-14 libclang-rt-14-dev llvm-14 libcmocka-dev \
+ libbsd-dev python3 python3-venv curl procps passwd"
+
+# One unprivileged user per service (see policy/<svc>.profile).
+USERS="mupif-broker mupif-db mupif-safeapi mupif-api mupif-web mupif-auth \
+ mupif-ns mupif-sched mupif-vpn"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing Debian packages:$missing" >&2
+		echo "setup: run 'sudo $0' once, or install them with apt-get" >&2
+		exit 1
+	fi
+	echo "setup: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	for u in $USERS; do
+		if ! getent passwd "$u" >/dev/null; then
+			useradd --system --no-create-home --home-dir /nonexistent \
+			    --shell /usr/sbin/nologin --user-group "$u"
+			echo "setup: created system user $u"
+		fi
+	done
+else
+	for u in $USERS; do
+		getent passwd "$u" >/dev/null ||
+		    echo "setup: note: user $u does not exist; services will run as $(id -un)" >&2
+	done
+fi
+
+# Test-only Python packages, in a venv under the repository.
+venv="$top/.venv"
+req="$top/tests/requirements.txt"
+if [ ! -x "$venv/bin/python" ]; then
+	python3 -m venv "$venv"
+fi
+if [ ! -f "$venv/.req-stamp" ] || ! cmp -s "$req" "$venv/.req-stamp"; then
+	"$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+	cp "$req" "$venv/.req-stamp"
+fi
+
+date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"

@@ -1,0 +1,351 @@
+/*
+ * safeapi.c - the public, read-only status API (port 8006), the only
+ * service the public proxy reaches.
+ *
+ * Trust: faces the internet; holds nothing.  It has no database, no files
+ * and no outbound network (its network namespace is empty; the listening
+ * socket was bound by the launcher and passed in).  Everything it says
+ * comes from the broker, which lets it ask only the read operations in
+ * policy/broker.policy.  Confined by policy/safeapi.profile and
+ * policy/safeapi.seccomp, the tightest of all profiles.
+ *
+ * This slice serves GET /status2/ with the original's JSON shape
+ * (spec/web-and-monitor.md C.2): "dms" is "OK" only when the db answered
+ * through the broker; "nameserver" and "scheduler" say "Failed" until those
+ * services exist.  Answers are cached for status_cache_ms with a weak ETag;
+ * If-None-Match gets 304.  Never a 500 because a dependency is down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "bchan.h"
+#include "json.h"
+#include "log.h"
+#include "sandbox.h"
+#include "banned.h"
+
+struct cached {
+	char		*body;
+	size_t		 len;
+	int64_t		 expires;	/* monotonic ms */
+	char		 etag[48];
+};
+
+static struct safeapi {
+	struct bchan		 bc;
+	char			 vpn_name[64];
+	int64_t			 cache_ms;
+	int			 call_timeout_ms;
+	pthread_mutex_t		 mu;
+	struct cached		 status;
+	volatile sig_atomic_t	 quit;
+} S;
+
+static int first_call_marker;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	S.quit = 1;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[256];
+
+	(void)cls;
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_warnx("http: %s", buf);
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, unsigned code, const char *body,
+    size_t len, const struct cached *cache, int64_t now)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	char			 maxage[48];
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	if (len > 0 || code == MHD_HTTP_NOT_MODIFIED || cache != NULL)
+		(void)MHD_add_response_header(r, "Content-Type",
+		    "application/json");
+	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (cache != NULL) {
+		int64_t left = (cache->expires - now + 999) / 1000;
+
+		(void)snprintf(maxage, sizeof(maxage), "max-age=%lld",
+		    (long long)(left > 0 ? left : 0));
+		(void)MHD_add_response_header(r, "Cache-Control", maxage);
+		(void)MHD_add_response_header(r, "ETag", cache->etag);
+	}
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		(void)MHD_add_response_header(r, "Allow", "GET, HEAD, OPTIONS");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+respond_error(struct MHD_Connection *c, unsigned code, const char *detail)
+{
+	char	body[128];
+	int	n;
+
+	n = snprintf(body, sizeof(body), "{\"detail\":\"%s\"}", detail);
+	return respond(c, code, body, n > 0 ? (size_t)n : 0, NULL, 0);
+}
+
+/* Build the /status2/ document.  Caller holds S.mu. */
+static void
+status_refresh(int64_t now)
+{
+	yajl_gen		 g;
+	const unsigned char	*out;
+	size_t			 len;
+	unsigned char		 h[16];
+	char			 hex[33];
+	int			 st;
+
+	st = bchan_call(&S.bc, MSG_EXEC_COUNT, NULL, "{}", 2,
+	    S.call_timeout_ms, NULL, NULL);
+	if (st != MST_OK)
+		log_warnx("status2: db did not answer: %s",
+		    msg_status_name((unsigned)st));
+	if ((g = json_gen_new()) == NULL)
+		return;
+	(void)yajl_gen_map_open(g);
+	/* XXX nameserver and scheduler are honest "Failed" until their
+	 * services exist (issues 5 and 6). */
+	json_gen_kv_str(g, "nameserver", "Failed");
+	json_gen_kv_str(g, "dms", st == MST_OK ? "OK" : "Failed");
+	json_gen_kv_str(g, "scheduler", "Failed");
+	json_gen_kv_str(g, "name", S.vpn_name);
+	(void)yajl_gen_map_close(g);
+	(void)yajl_gen_get_buf(g, &out, &len);
+	free(S.status.body);
+	if ((S.status.body = malloc(len)) != NULL) {
+		memcpy(S.status.body, out, len);
+		S.status.len = len;
+		(void)crypto_generichash(h, sizeof(h), out, len, NULL, 0);
+		util_hex(h, sizeof(h), hex);
+		(void)snprintf(S.status.etag, sizeof(S.status.etag),
+		    "W/\"%s\"", hex);
+		/* A failed dependency is retried sooner. */
+		S.status.expires = now + (st == MST_OK ? S.cache_ms :
+		    S.cache_ms / 4);
+	} else
+		S.status.len = 0;
+	yajl_gen_free(g);
+}
+
+static enum MHD_Result
+serve_status(struct MHD_Connection *c)
+{
+	const char	*inm, *cc;
+	int64_t		 now = util_mono_ms();
+	enum MHD_Result	 ret;
+	int		 bypass;
+
+	cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Cache-Control");
+	bypass = cc != NULL && (strstr(cc, "no-cache") != NULL ||
+	    strstr(cc, "no-store") != NULL);
+	(void)pthread_mutex_lock(&S.mu);
+	if (bypass || S.status.body == NULL || now >= S.status.expires)
+		status_refresh(now);
+	if (S.status.body == NULL) {
+		(void)pthread_mutex_unlock(&S.mu);
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "out of memory");
+	}
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "If-None-Match");
+	if (inm != NULL && (strcmp(inm, S.status.etag) == 0 ||
+	    strcmp(inm, "*") == 0))
+		ret = respond(c, MHD_HTTP_NOT_MODIFIED, "", 0, &S.status, now);
+	else
+		ret = respond(c, MHD_HTTP_OK, S.status.body, S.status.len,
+		    &S.status, now);
+	(void)pthread_mutex_unlock(&S.mu);
+	return ret;
+}
+
+#ifdef MUPIF_TEST_HOOKS
+/* Test builds only: ask the broker for any operation by name, so the
+ * integration suite can show that the policy refuses what safeapi may not
+ * do.  Release builds have no such path. */
+static enum MHD_Result
+serve_test_call(struct MHD_Connection *c, const char *op)
+{
+	char	 body[128];
+	int	 type, st, n;
+
+	if ((type = msg_type_lookup(op, strlen(op))) < 0)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "unknown op");
+	st = bchan_call(&S.bc, (unsigned)type, "test-target", "{}", 2,
+	    S.call_timeout_ms, NULL, NULL);
+	n = snprintf(body, sizeof(body), "{\"status\":\"%s\"}",
+	    msg_status_name((unsigned)st));
+	return respond(c, MHD_HTTP_OK, body, (size_t)n, NULL, 0);
+}
+#endif
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	int head;
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	/* Answer on the second call: queuing on the first costs
+	 * keep-alive in libmicrohttpd 0.9.75 (ENVIRONMENT.md). */
+	if (*con_cls == NULL) {
+		*con_cls = &first_call_marker;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;	/* bodies are discarded */
+		return MHD_YES;
+	}
+	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
+		struct MHD_Response *r;
+		enum MHD_Result ret;
+
+		r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		(void)MHD_add_response_header(r,
+		    "Access-Control-Allow-Origin", "*");
+		(void)MHD_add_response_header(r,
+		    "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+		(void)MHD_add_response_header(r,
+		    "Access-Control-Allow-Headers", "*");
+		(void)MHD_add_response_header(r, "Access-Control-Max-Age",
+		    "600");
+		ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "Method Not Allowed");
+	if (strcmp(url, "/status2/") == 0 || strcmp(url, "/status2") == 0)
+		return serve_status(c);
+#ifdef MUPIF_TEST_HOOKS
+	if (strncmp(url, "/__test/call/", 13) == 0)
+		return serve_test_call(c, url + 13);
+#endif
+	return respond_error(c, MHD_HTTP_NOT_FOUND, "Not Found");
+}
+
+static void
+request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	*con_cls = NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sandbox		 sb;
+	struct MHD_Daemon	*d;
+	struct pollfd		 pfd;
+	struct sigaction	 sa;
+	const char		*s;
+	long long		 v;
+	int			 fl;
+
+	(void)argc;
+	(void)argv;
+	sandbox_start(&sb, "safeapi");
+	if ((s = json_get_str(sb.config, "vpn_name")) == NULL ||
+	    strlcpy(S.vpn_name, s, sizeof(S.vpn_name)) >= sizeof(S.vpn_name))
+		fatalx("bad vpn_name");
+	if (json_get_int(sb.config, "status_cache_ms", &v) == -1 || v < 0)
+		fatalx("bad status_cache_ms");
+	S.cache_ms = v;
+	if (json_get_int(sb.config, "call_timeout_ms", &v) == -1 || v < 1 ||
+	    v > 600000)
+		fatalx("bad call_timeout_ms");
+	S.call_timeout_ms = (int)v;
+	if (bchan_init(&S.bc, FD_BROKER) == -1 ||
+	    pthread_mutex_init(&S.mu, NULL) != 0)
+		fatal("init");
+	if (sodium_init() == -1)
+		fatalx("sodium_init");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: poll returns */
+	if (sigemptyset(&sa.sa_mask) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signals");
+
+	sandbox_jail(&sb);
+	if ((fl = fcntl(FD_LISTEN, F_GETFL)) == -1 ||
+	    fcntl(FD_LISTEN, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("listening socket on fd %d", FD_LISTEN);
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)FD_LISTEN,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		fatalx("cannot start the HTTP server");
+	sandbox_seal(&sb);
+	sandbox_free(&sb);
+	bchan_ready(&S.bc, "http");
+	log_info("serving the safe API");
+
+	/* The HTTP thread does the work; this one waits for SIGTERM or for
+	 * the broker to go away (then the launcher restarts us). */
+	while (!S.quit) {
+		pfd.fd = FD_BROKER;
+		pfd.events = 0;
+		if (poll(&pfd, 1, 1000) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			log_info("broker went away, exiting");
+			break;
+		}
+	}
+	MHD_stop_daemon(d);
+	log_info("exiting");
+	return 0;
+}
