@@ -74,7 +74,7 @@ $(BUILD)/mupif-broker: $(call obj,$(BROKER_SRCS)) $(BUILD)/libmupif.a
 $(BUILD)/mupif-db: $(call obj,$(DB_SRCS)) $(BUILD)/libmupif.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/mupif-safeapi: $(call obj,$(SAFEAPI_SRCS)) $(BUILD)/libmupif.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests (cmocka), one binary per tests/unit/test_*.c.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmupif.a $(HEADERS)

@@ -72,7 +72,7 @@ spawn_service(struct service *s, int chan, const char *startdoc,
     int privileged)
 {
 	int		 fdstart, fdbpf, devnull, src[7], i;
-	char		*envp[8];
+	char		*envp[8];	/* 4 sanitizer settings, TZ, NULL */
 	char		 envbuf[4][512];
 	int		 nenv = 0;
 	char		*argv[2];
@@ -100,6 +100,8 @@ spawn_service(struct service *s, int chan, const char *startdoc,
 			envp[nenv] = envbuf[nenv];
 			nenv++;
 		}
+	/* UTC: time stamps never need /etc/localtime inside a jail. */
+	envp[nenv++] = (char *)(uintptr_t)"TZ=UTC0";
 	envp[nenv] = NULL;
 	argv[0] = (char *)(uintptr_t)s->name;
 	argv[1] = NULL;

@@ -71,6 +71,9 @@ audit_verify(const char *buf, size_t len, struct audit_verdict *v)
 	memset(v, 0, sizeof(*v));
 	for (; p < end; p = eol + 1) {
 		line++;
+		/* Only a sequence number read from this line may be reported
+		 * with it, never the previous line's. */
+		v->bad_seq = 0;
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL) {
 			v->bad_line = line;
 			(void)snprintf(v->why, sizeof(v->why),

@@ -39,6 +39,21 @@ printable(const char *s)
 	return 1;
 }
 
+/* The hash is not covered by itself, so only the exact form the writer
+ * emits (lower-case hex) is accepted: otherwise "ab" -> "AB" would edit the
+ * file without breaking the chain. */
+static int
+lowerhex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 int
 audit_parse(const char *line, size_t len, struct audit_rec *r,
     size_t *bodylen, const char **why)
@@ -75,6 +90,7 @@ audit_parse(const char *line, size_t len, struct audit_rec *r,
 	}
 	*bodylen = (size_t)(p - line) - 1;
 	if ((size_t)(end - p) != AUDIT_HASH_LEN * 2 ||
+	    !lowerhex(p, AUDIT_HASH_LEN * 2) ||
 	    util_unhex(p, AUDIT_HASH_LEN, r->hash) == -1) {
 		*why = "bad hash field";
 		return -1;

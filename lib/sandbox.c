@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/securebits.h>
 #include <cap-ng.h>
@@ -53,6 +54,10 @@ sandbox_start(struct sandbox *sb, const char *expect)
 
 	memset(sb, 0, sizeof(*sb));
 	log_init(NULL, 0);	/* the launcher prefixes our name */
+	/* Load the time zone (TZ=UTC0 from the launcher) now: glibc reads
+	 * it on the first gmtime_r() and caches it, and after the jail
+	 * there is no file to read and no open(2) to read it with. */
+	tzset();
 	if (lseek(FD_START, 0, SEEK_SET) == -1 ||
 	    util_read_fd(FD_START, START_MAX, &text, &len) == -1)
 		fatal("cannot read start-up document on fd %d "

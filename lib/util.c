@@ -134,14 +134,21 @@ util_iso_time(int64_t ms, char *buf, size_t len)
 {
 	struct tm	 tm;
 	time_t		 t = (time_t)(ms / 1000);
+	int		 frac = (int)(ms % 1000);
 	char		 tmp[32];
 
+	/* C division truncates toward zero: before the epoch, borrow a
+	 * second so that the milliseconds stay in 0..999. */
+	if (frac < 0) {
+		frac += 1000;
+		t--;
+	}
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
 		(void)strlcpy(buf, "1970-01-01T00:00:00.000Z", len);
 		return;
 	}
-	(void)snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
+	(void)snprintf(buf, len, "%s.%03dZ", tmp, frac);
 }
 
 void

@@ -8,7 +8,7 @@ namespaces  net ipc uts
 caps        none
 listen      safeapi          # safeapi_port (8006)
 rlimit      nofile 600       # connection limit 512 + a few
-rlimit      nproc 4          # the HTTP thread
+rlimit      nproc 0          # single-threaded: no fork, no threads
 rlimit      core 0
 rlimit      fsize 0          # never writes a file
 seccomp     safeapi.seccomp

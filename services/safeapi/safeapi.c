@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +45,6 @@ static struct safeapi {
 	char			 vpn_name[64];
 	int64_t			 cache_ms;
 	int			 call_timeout_ms;
-	pthread_mutex_t		 mu;
 	struct cached		 status;
 	volatile sig_atomic_t	 quit;
 } S;
@@ -113,7 +111,7 @@ respond_error(struct MHD_Connection *c, unsigned code, const char *detail)
 	return respond(c, code, body, n > 0 ? (size_t)n : 0, NULL, 0);
 }
 
-/* Build the /status2/ document.  Caller holds S.mu. */
+/* Build the /status2/ document. */
 static void
 status_refresh(int64_t now)
 {
@@ -168,11 +166,9 @@ serve_status(struct MHD_Connection *c)
 	    "Cache-Control");
 	bypass = cc != NULL && (strstr(cc, "no-cache") != NULL ||
 	    strstr(cc, "no-store") != NULL);
-	(void)pthread_mutex_lock(&S.mu);
 	if (bypass || S.status.body == NULL || now >= S.status.expires)
 		status_refresh(now);
 	if (S.status.body == NULL) {
-		(void)pthread_mutex_unlock(&S.mu);
 		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "out of memory");
 	}
@@ -184,7 +180,6 @@ serve_status(struct MHD_Connection *c)
 	else
 		ret = respond(c, MHD_HTTP_OK, S.status.body, S.status.len,
 		    &S.status, now);
-	(void)pthread_mutex_unlock(&S.mu);
 	return ret;
 }
 
@@ -276,7 +271,8 @@ main(int argc, char *argv[])
 {
 	struct sandbox		 sb;
 	struct MHD_Daemon	*d;
-	struct pollfd		 pfd;
+	struct pollfd		 pfd[2];
+	const union MHD_DaemonInfo *info;
 	struct sigaction	 sa;
 	const char		*s;
 	long long		 v;
@@ -295,8 +291,7 @@ main(int argc, char *argv[])
 	    v > 600000)
 		fatalx("bad call_timeout_ms");
 	S.call_timeout_ms = (int)v;
-	if (bchan_init(&S.bc, FD_BROKER) == -1 ||
-	    pthread_mutex_init(&S.mu, NULL) != 0)
+	if (bchan_init(&S.bc, FD_BROKER) == -1)
 		fatal("init");
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
@@ -313,8 +308,11 @@ main(int argc, char *argv[])
 	if ((fl = fcntl(FD_LISTEN, F_GETFL)) == -1 ||
 	    fcntl(FD_LISTEN, F_SETFL, fl | O_NONBLOCK) == -1)
 		fatal("listening socket on fd %d", FD_LISTEN);
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, NULL,
+	/* One thread: libmicrohttpd in external epoll mode, driven from
+	 * this loop, so no thread is ever created and the seccomp filter
+	 * needs no clone and no thread start-up syscalls. */
+	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)FD_LISTEN,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
@@ -325,25 +323,36 @@ main(int argc, char *argv[])
 	    MHD_OPTION_END);
 	if (d == NULL)
 		fatalx("cannot start the HTTP server");
+	if ((info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
+		fatalx("no epoll descriptor from libmicrohttpd");
 	sandbox_seal(&sb);
 	sandbox_free(&sb);
 	bchan_ready(&S.bc, "http");
 	log_info("serving the safe API");
 
-	/* The HTTP thread does the work; this one waits for SIGTERM or for
-	 * the broker to go away (then the launcher restarts us). */
+	/* Wait for HTTP work, SIGTERM, or the broker going away (then the
+	 * launcher restarts us). */
 	while (!S.quit) {
-		pfd.fd = FD_BROKER;
-		pfd.events = 0;
-		if (poll(&pfd, 1, 1000) == -1) {
+		MHD_UNSIGNED_LONG_LONG	 to;
+		int			 ms = 1000;
+
+		if (MHD_get_timeout(d, &to) == MHD_YES && to < 1000)
+			ms = (int)to;
+		pfd[0].fd = info->epoll_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = FD_BROKER;
+		pfd[1].events = 0;
+		if (poll(pfd, 2, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		if (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			log_info("broker went away, exiting");
 			break;
 		}
+		if (MHD_run(d) != MHD_YES)
+			log_warnx("http: MHD_run failed");
 	}
 	MHD_stop_daemon(d);
 	log_info("exiting");
