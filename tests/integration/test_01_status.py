@@ -1,0 +1,88 @@
+"""The first slice end to end: public HTTP -> safeapi -> broker -> db ->
+SQLite and back, with the original /status2/ JSON shape
+(spec/web-and-monitor.md C.2) and its HTTP behaviour."""
+import os
+import signal
+import time
+
+
+def test_01_01_status2_shape(node):
+    r = node.get("/status2/")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert list(r.json()) == ["nameserver", "dms", "scheduler", "name"]
+    assert r.json() == {"nameserver": "Failed", "dms": "OK",
+                        "scheduler": "Failed", "name": "testvpn"}
+
+
+def test_01_02_without_trailing_slash(node):
+    r = node.get("/status2")
+    assert r.status_code == 200
+    assert r.json()["dms"] == "OK"
+
+
+def test_01_03_etag_and_304(node):
+    r = node.get("/status2/")
+    etag = r.headers["ETag"]
+    assert etag.startswith('W/"')
+    assert r.headers["Cache-Control"].startswith("max-age=")
+    r2 = node.get("/status2/", headers={"If-None-Match": etag})
+    assert r2.status_code == 304
+    assert r2.content == b""
+    assert r2.headers["ETag"] == etag
+
+
+def test_01_04_other_methods_405(node):
+    import requests
+    for m in ("POST", "PUT", "DELETE", "PATCH"):
+        r = requests.request(m, node.url + "/status2/", data=b"x=1",
+                             timeout=5)
+        assert r.status_code == 405, m
+        assert r.json() == {"detail": "Method Not Allowed"}
+        assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_01_05_head_and_options(node):
+    import requests
+    r = requests.head(node.url + "/status2/", timeout=5)
+    assert r.status_code == 200
+    r = requests.options(node.url + "/status2/", timeout=5)
+    assert r.status_code == 204
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+
+
+def test_01_06_unknown_path_404_json(node):
+    r = node.get("/nope")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found"}
+
+
+def test_01_07_db_down_is_failed_not_500(node):
+    """A db that does not answer gives "dms": "Failed" after the broker's
+    time-out, never a 500."""
+    pid = node.pids()["db"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r = node.get("/status2/", headers={"Cache-Control": "no-cache"})
+        assert r.status_code == 200
+        assert r.json()["dms"] == "Failed"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    deadline = time.monotonic() + 5
+    while not node.dms_ok():
+        assert time.monotonic() < deadline, "db did not come back"
+        time.sleep(0.1)
+    assert "did not answer execution.count_by_status" in node.log("broker")
+
+
+def test_01_08_status_command(node):
+    r = node.cli("status", check=True)
+    for s in ("broker", "db", "safeapi"):
+        line = [l for l in r.stdout.splitlines() if l.startswith(s + " ")]
+        assert line and line[0].rstrip().endswith("yes"), r.stdout
+    j = node.cli("status", "--json", check=True)
+    import json
+    doc = json.loads(j.stdout)
+    assert doc["all_confined"] is True
+    assert {s["name"] for s in doc["services"]} == {"broker", "db", "safeapi"}

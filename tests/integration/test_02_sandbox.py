@@ -1,0 +1,57 @@
+"""The sandbox is tested, not assumed: what the kernel says about every
+running service, and that a forbidden syscall is fatal."""
+import os
+import pwd
+import signal
+import time
+
+import pytest
+
+from conftest import SERVICES, proc_status
+
+USERS = {"broker": "mupif-broker", "db": "mupif-db",
+         "safeapi": "mupif-safeapi"}
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_02_01_proc_status(node, svc):
+    st = proc_status(node.pids()[svc])
+    assert st["Seccomp"] == "2"
+    assert st["NoNewPrivs"] == "1"
+    assert st["CapEff"] == "0000000000000000"
+    assert st["CapPrm"] == "0000000000000000"
+    assert st["CapBnd"] == "0000000000000000"
+    assert st["CapAmb"] == "0000000000000000"
+    uid = pwd.getpwnam(USERS[svc]).pw_uid
+    assert uid != 0
+    assert st["Uid"].split() == [str(uid)] * 4
+    assert st["Gid"].split()[0] == str(pwd.getpwnam(USERS[svc]).pw_gid)
+    assert st["Groups"] == ""
+
+
+@pytest.mark.parametrize("svc,jail", [("broker", "audit"), ("db", "db"),
+                                      ("safeapi", "run/empty")])
+def test_02_02_jail_and_namespaces(node, svc, jail):
+    pid = node.pids()[svc]
+    assert os.readlink(f"/proc/{pid}/root") == str(node.persist / jail)
+    # An empty network namespace of its own: nothing to connect out to.
+    assert os.readlink(f"/proc/{pid}/ns/net") != os.readlink("/proc/self/ns/net")
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_02_03_forbidden_syscall_kills(node, svc):
+    """Test builds call mknodat(2) on SIGUSR2; no allowlist has it."""
+    pid = node.pids()[svc]
+    os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{pid}/status") and \
+            proc_status(pid).get("State", "").split()[0] not in ("Z", "X"):
+        assert time.monotonic() < deadline, "still alive"
+        time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    line = f"{svc}[{pid}] killed by signal 31 (Bad system call)"
+    while line not in node.log("launcher"):
+        assert time.monotonic() < deadline, node.log("launcher")
+        time.sleep(0.05)
+    node.wait_ready()
+    assert node.pids()[svc] != pid

@@ -1,0 +1,63 @@
+"""Supervision: a service that dies comes back (the broker brings every
+service back with it), and the node stops cleanly on SIGTERM and SIGINT."""
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import SERVICES
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_03_01_kill9_comes_back_within_2s(node, svc):
+    # Let the backoff of an earlier kill reset (it counts runs < 10 s).
+    old = node.pids()[svc]
+    t0 = time.monotonic()
+    os.kill(old, signal.SIGKILL)
+    while True:
+        pids = node.pids()
+        if set(pids) == set(SERVICES) and pids[svc] != old and node.dms_ok():
+            break
+        assert time.monotonic() - t0 < 2.0, node.log("launcher")
+        time.sleep(0.02)
+    assert f"{svc}[{old}] killed by signal 9" in node.log("launcher")
+    st = node.status()
+    assert [s["restarts"] for s in st["services"] if s["name"] == svc][0] >= 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_03_02_stop_within_5s(fresh_node, sig):
+    n = fresh_node()
+    pids = list(n.pids().values())
+    t0 = time.monotonic()
+    rc = n.stop(sig)
+    elapsed = time.monotonic() - t0
+    assert rc == 0, n.out.read_text()
+    assert elapsed < 5.0
+    for p in pids:
+        assert not os.path.exists(f"/proc/{p}"), p
+    assert not (n.persist / "run/status.json").exists()
+    assert "stopped" in n.log("launcher")
+    # The port is free again: the same node starts on it.
+    n.start()
+    assert n.dms_ok()
+
+
+def test_03_03_status_when_stopped(fresh_node):
+    n = fresh_node()
+    n.stop()
+    r = n.cli("status")
+    assert r.returncode == 1
+    assert "not running" in r.stderr
+
+
+def test_03_04_second_launcher_refused(fresh_node):
+    n = fresh_node()
+    import subprocess
+    from conftest import CENTRAL
+    r = subprocess.run([str(CENTRAL), "--config", str(n.conf),
+                        "--persistent", str(n.persist), "run"],
+                       env=n.env, capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1
+    assert "another launcher" in r.stderr
