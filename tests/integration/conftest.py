@@ -125,6 +125,16 @@ class Node:
         p = self.persist / "logs" / f"{name}.log"
         return p.read_text() if p.exists() else ""
 
+    def wait_log(self, name, text, timeout=5):
+        """Log lines reach the file through the launcher's pipe, a moment
+        after the service wrote them: wait for text to appear."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not in {name}.log:\n" +
+                                     self.log(name))
+            time.sleep(0.02)
+
     def stop(self, sig=signal.SIGTERM):
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None

@@ -73,7 +73,7 @@ def test_01_07_db_down_is_failed_not_500(node):
     while not node.dms_ok():
         assert time.monotonic() < deadline, "db did not come back"
         time.sleep(0.1)
-    assert "did not answer execution.count_by_status" in node.log("broker")
+    node.wait_log("broker", "did not answer execution.count_by_status")
 
 
 def test_01_08_status_command(node):

@@ -10,7 +10,7 @@ def test_04_01_forbidden_request_denied_and_audited(node):
     # Test builds let safeapi ask for any operation by name.
     r = node.get("/__test/call/settings.put")
     assert r.json() == {"status": "denied"}
-    assert "denied: safeapi -> db settings.put" in node.log("broker")
+    node.wait_log("broker", "denied: safeapi -> db settings.put")
     out = node.cli("audit", "show", "--op", "settings.put", "--json",
                    check=True).stdout
     recs = [json.loads(l) for l in out.splitlines()]

@@ -4,6 +4,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -122,6 +123,9 @@ def test_05_11_log_rotation(fresh_node):
     for _ in range(80):   # each denied request logs one broker line
         n.get("/__test/call/settings.put")
     logs = n.persist / "logs"
-    assert (logs / "broker.log.1").exists()
+    deadline = time.monotonic() + 5
+    while not (logs / "broker.log.1").exists():
+        assert time.monotonic() < deadline, os.listdir(logs)
+        time.sleep(0.05)
     assert not (logs / "broker.log.3").exists()
     assert os.path.getsize(logs / "broker.log.1") >= 4096
