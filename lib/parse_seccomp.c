@@ -221,6 +221,28 @@ new_rule(struct scp *s, int nr, const char *name, size_t nl)
 	return r;
 }
 
+/*
+ * A syscall may have several conditional rules with the same action (the
+ * clauses of "||"); anything else would be silently resolved by libseccomp
+ * in favour of one rule, so it is an error here.
+ */
+static int
+check_conflict(struct scp *s, const struct sc_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < s->pol->nrules; i++) {
+		const struct sc_rule *o = &s->pol->rules[i];
+
+		if (o == r || o->nr != r->nr)
+			continue;
+		if (o->ncond == 0 || r->ncond == 0 || o->action != r->action ||
+		    o->err != r->err)
+			return perr(s, "conflicting rules for \"%s\"", r->name);
+	}
+	return 0;
+}
+
 static int
 parse_errno(struct scp *s, const char *p, const char *e, int *out)
 {
@@ -338,19 +360,21 @@ parse_line(struct scp *s, const char *p, const char *e)
 		if ((r = new_rule(s, nr, name, nl)) == NULL)
 			return -1;
 		r->action = SC_ALLOW;
-		return 0;
+		return check_conflict(s, r);
 	}
 	if (e - p == 4 && tok_is(p, e, "kill")) {
 		if ((r = new_rule(s, nr, name, nl)) == NULL)
 			return -1;
 		r->action = SC_KILL;
-		return 0;
+		return check_conflict(s, r);
 	}
 	if (tok_is(p, e, "return ")) {
 		if ((r = new_rule(s, nr, name, nl)) == NULL)
 			return -1;
 		r->action = SC_ERRNO;
-		return parse_errno(s, p + 7, e, &r->err);
+		if (parse_errno(s, p + 7, e, &r->err) == -1)
+			return -1;
+		return check_conflict(s, r);
 	}
 	/* cond && cond ... || cond && ... */
 	for (;;) {
@@ -375,6 +399,8 @@ parse_line(struct scp *s, const char *p, const char *e)
 			}
 			break;
 		}
+		if (check_conflict(s, r) == -1)
+			return -1;
 		if (p == e)
 			return 0;
 		if (!tok_is(p, e, "||"))

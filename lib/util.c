@@ -79,10 +79,15 @@ util_read_file(const char *path, size_t max, char **out, size_t *len)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		saved = S_ISREG(st.st_mode) ? errno : EINVAL;
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
 		close(fd);
 		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
 		return -1;
 	}
 	r = util_read_fd(fd, max, out, len);

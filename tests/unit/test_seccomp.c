@@ -427,27 +427,28 @@ test_limits(void **state)
 	    err, sizeof(err)), -1);
 	assert_string_equal(err, FNAME ":3: NUL byte");
 
-	/* SC_MAX_RULES rules fit; one more does not. */
-	text = malloc(n * 8 + 1);
+	/* SC_MAX_RULES rules fit; one more does not (conditional rules for one
+	 * syscall with one action do not conflict). */
+	text = malloc(n * 16 + 1);
 	assert_non_null(text);
 	for (i = 0; i < n; i++)
-		memcpy(text + i * 8, "read: 1\n", 8);
-	len = (n - 1) * 8;
+		memcpy(text + i * 16, "read: arg0 == 1\n", 16);
+	len = (n - 1) * 16;
 	assert_int_equal(sc_parse(pol, text, len, FNAME, NULL, NULL, err,
 	    sizeof(err)), 0);
 	assert_int_equal(pol->nrules, SC_MAX_RULES);
-	assert_int_equal(sc_parse(pol, text, n * 8, FNAME, NULL, NULL, err,
+	assert_int_equal(sc_parse(pol, text, n * 16, FNAME, NULL, NULL, err,
 	    sizeof(err)), -1);
 	(void)snprintf(text, 64, FNAME ":%zu: too many rules", n);
 	assert_string_equal(err, text);
 	free(text);
 
 	/* "||" alternatives count against the same limit. */
-	text = malloc(SC_MAX_RULES * 8 + 64);
+	text = malloc(SC_MAX_RULES * 16 + 64);
 	assert_non_null(text);
 	for (i = 0; i < SC_MAX_RULES - 1; i++)
-		memcpy(text + i * 8, "read: 1\n", 8);
-	len = (SC_MAX_RULES - 1) * 8;
+		memcpy(text + i * 16, "read: arg0 == 1\n", 16);
+	len = (SC_MAX_RULES - 1) * 16;
 	len += (size_t)snprintf(text + len, 64,
 	    "write: arg0 == 1 || arg0 == 2\n");
 	assert_int_equal(sc_parse(pol, text, len, FNAME, NULL, NULL, err,
@@ -687,6 +688,44 @@ test_export_pfc(void **state)
 	free(pfc);
 }
 
+/* A syscall with an unconditional rule and any other rule, or rules with
+ * different actions, is an error (libseccomp would keep one silently);
+ * "||" clauses with one action are fine. */
+static void
+test_conflicts(void **state)
+{
+	static const char *const conflicting[] = {
+		"read: 1\nread: return EPERM\n",
+		"read: 1\nread: 1\n",
+		"read: kill\nread: 1\n",
+		"fcntl: arg1 == 1\nfcntl: 1\n",
+		"fcntl: arg1 == 1\nfcntl: return EPERM\n",
+		"socket: return EPERM\nsocket: return EACCES\n",
+		NULL,
+	};
+	static const char *const inc[] = {
+		"g.seccomp", "read: 1\n", NULL,
+	};
+	struct incdir		 d = { inc, 0 };
+	struct sc_policy	*pol = *state;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; conflicting[i] != NULL; i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(pol, conflicting[i], NULL, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "svc.seccomp:2: conflicting rules"));
+	}
+	assert_int_equal(parse(pol, "@include g.seccomp\nread: return 1\n",
+	    &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "svc.seccomp:2: conflicting rules for "
+	    "\"read\""));
+	assert_int_equal(parse(pol, "fcntl: arg1 == 1 || arg1 == 2\n"
+	    "fcntl: arg1 == 3\n", NULL, err, sizeof(err)), 0);
+	assert_int_equal(pol->nrules, 3);
+}
+
 int
 main(void)
 {
@@ -705,6 +744,7 @@ main(void)
 		T(test_compile_default_allow),
 		T(test_compile_errors),
 		T(test_export_pfc),
+		T(test_conflicts),
 	};
 #undef T
 
