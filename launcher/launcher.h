@@ -67,6 +67,7 @@ int	 persistent_path(const struct conf *, const char *sub, char *out,
 
 /* run.c */
 int	 cmd_run(const struct opts *, int argc, char **argv);
+int	 cmd_policy(const struct opts *, int argc, char **argv);
 
 /* spawn.c: fork and exec one service; returns its pid or -1. */
 pid_t	 spawn_service(struct service *, int chan, const char *startdoc,

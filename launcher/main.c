@@ -28,6 +28,8 @@ static const char usage_text[] =
 "  audit show [--since TIME] [--until TIME] [--service NAME] [--op OP]\n"
 "             [--result RESULT] [--json]\n"
 "                      print audit records (TIME: ISO 8601 prefix, UTC)\n"
+"  policy check        parse and compile every policy file, as run does\n"
+"  policy pfc FILE     print a seccomp policy compiled (libseccomp PFC)\n"
 "  config              print the effective configuration\n"
 "  help                this text\n"
 "\n"
@@ -196,6 +198,8 @@ main(int argc, char *argv[])
 		aargv[an] = NULL;
 		return cmd_audit(&o, an, aargv);
 	}
+	if (strcmp(sub[0], "policy") == 0)
+		return cmd_policy(&o, nsub, sub);
 	if (strcmp(sub[0], "config") == 0) {
 		struct conf c;
 

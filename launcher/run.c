@@ -693,25 +693,13 @@ lock_persistent(void)
 	return 0;
 }
 
-int
-cmd_run(const struct opts *o, int argc, char **argv)
+/* Where the service binaries (next to ours) and the policies are. */
+static void
+find_dirs(void)
 {
-	struct pollfd	 pfd[NSERVICES + 1];
-	struct service	*who[NSERVICES + 1];
-	sigset_t	 mask;
-	char		 exe[PATH_MAX], path[PATH_MAX + 64];
-	ssize_t		 n;
-	size_t		 i, np;
-	int64_t		 now, wait;
+	char	exe[PATH_MAX];
+	ssize_t	n;
 
-	(void)argc;
-	(void)argv;
-	L.log.fd = -1;
-	if (load_conf(o, &L.c, 0) == -1)
-		return 2;
-	log_setverbose((int)L.c.debug);
-	L.privileged = geteuid() == 0;
-	L.echo = isatty(STDERR_FILENO);
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
 	exe[n] = '\0';
@@ -723,6 +711,81 @@ cmd_run(const struct opts *o, int argc, char **argv)
 	    sizeof(L.policy_dir) || strlcat(L.policy_dir, "/../policy",
 	    sizeof(L.policy_dir)) >= sizeof(L.policy_dir))
 		fatalx("policy directory path too long");
+}
+
+/*
+ * `mupif-central policy check`: parse and compile every policy exactly as
+ * `run` would.  `policy pfc FILE`: print FILE (a .seccomp in the policy
+ * directory) compiled, as libseccomp's readable PFC.
+ */
+int
+cmd_policy(const struct opts *o, int argc, char **argv)
+{
+	struct sc_policy	*pol;
+	char			*text, err[512];
+	size_t			 len, i;
+
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return 2;
+	L.privileged = geteuid() == 0;
+	find_dirs();
+	if (argc == 2 && strcmp(argv[1], "check") == 0) {
+		if (load_policies() == -1)
+			return 2;
+		(void)printf("policy %s: broker.policy, coarse.seccomp",
+		    L.policy_dir);
+		for (i = 0; i < NSERVICES; i++)
+			(void)printf(", %s.profile, %s (%zu bytes of BPF)",
+			    services[i].name, services[i].prof.seccomp,
+			    services[i].bpflen);
+		(void)printf(": ok\n");
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "pfc") != 0) {
+		(void)fprintf(stderr, "usage: mupif-central policy check | "
+		    "policy pfc FILE.seccomp\n");
+		return 2;
+	}
+	if (policy_read(NULL, argv[2], &text, &len) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s/%s: %s\n",
+		    L.policy_dir, argv[2], strerror(errno));
+		return 2;
+	}
+	if ((pol = malloc(sizeof(*pol))) == NULL)
+		fatal("malloc");
+	if (sc_parse(pol, text, len, argv[2], policy_read, NULL, err,
+	    sizeof(err)) == -1 ||
+	    sc_export_pfc(pol, STDOUT_FILENO, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "mupif-central: policy %s\n", err);
+		free(text);
+		free(pol);
+		return 2;
+	}
+	free(text);
+	free(pol);
+	return 0;
+}
+
+int
+cmd_run(const struct opts *o, int argc, char **argv)
+{
+	struct pollfd	 pfd[NSERVICES + 1];
+	struct service	*who[NSERVICES + 1];
+	sigset_t	 mask;
+	char		 path[PATH_MAX + 64];
+	size_t		 i, np;
+	int64_t		 now, wait;
+
+	(void)argc;
+	(void)argv;
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return 2;
+	log_setverbose((int)L.c.debug);
+	L.privileged = geteuid() == 0;
+	L.echo = isatty(STDERR_FILENO);
+	find_dirs();
 	if (load_policies() == -1)
 		return 2;
 	if (make_layout() == -1 || lock_persistent() == -1)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run_all.sh - the body of `make test`: every unit test binary (cmocka),
-# the integration suite (pytest against real nodes), and a replay of every
+# the compiled seccomp policies against policy/golden/, the integration
+# suite (pytest against real nodes), and a replay of every
 # fuzz corpus, all built with ASan+UBSan in build-asan/.  Prints one count
 # per stage and ends with the single line "N passed, N failed".
 set -u
@@ -28,7 +29,16 @@ done
 echo "unit: $up passed, $uf failed"
 add $up $uf
 
-# 2. Integration tests.
+# 2. Policies: compile, compare with policy/golden/, lint.
+out=$(sh scripts/policy-check.sh 2>&1); rc=$?
+set -- $(printf '%s\n' "$out" | sed -n 's/^policy: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+pp=${1:-0}; pf=${2:-1}
+[ "$rc" -ne 0 ] && [ "$pf" -eq 0 ] && pf=1
+[ "$pf" -ne 0 ] && printf '%s\n' "$out"
+echo "policy: $pp passed, $pf failed"
+add $pp $pf
+
+# 3. Integration tests.
 xml="$B/pytest.xml"
 rm -f "$xml"
 "$top/.venv/bin/python" -m pytest -p no:cacheprovider -q -rs \
@@ -48,7 +58,7 @@ fi
 echo "integration: $ip passed, $if_ failed"
 add $ip $if_
 
-# 3. Fuzz corpora replayed through each harness (one test per input).
+# 4. Fuzz corpora replayed through each harness (one test per input).
 fp=0; ff=0
 for r in "$B"/fuzz/replay_*; do
 	[ -x "$r" ] || continue
