@@ -54,7 +54,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_HARNESSES))
 
-.PHONY: fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
+.PHONY: bench fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -123,3 +123,6 @@ policy-check: all
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+bench: setup
+	@sh bench/run.sh
