@@ -20,6 +20,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,9 @@ static struct safeapi {
 	int			 call_timeout_ms;
 	struct cached		 status;
 	volatile sig_atomic_t	 quit;
+#ifdef MUPIF_TEST_HOOKS
+	int			 test_fd;	/* made before the seal */
+#endif
 } S;
 
 static int first_call_marker;
@@ -201,6 +206,43 @@ serve_test_call(struct MHD_Connection *c, const char *op)
 	    msg_status_name((unsigned)st));
 	return respond(c, MHD_HTTP_OK, body, (size_t)n, NULL, 0);
 }
+
+/* Test builds only: a request carrying a sealed memfd, which the policy
+ * does not allow for any safeapi operation. */
+static enum MHD_Result
+serve_test_call_fd(struct MHD_Connection *c, const char *op)
+{
+	struct msg_hdr	 h;
+	struct msg	 m;
+	char		 body[128];
+	int		 type, ferr, n;
+
+	if ((type = msg_type_lookup(op, strlen(op))) < 0)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "unknown op");
+	if (msg_hdr_init(&h, (unsigned)type, 0x7e57, 0, MST_OK, NULL) == -1 ||
+	    msg_send(S.bc.fd, &h, "{}", 2, S.test_fd) == -1)
+		fatal("send with fd");
+	if (msg_recv(S.bc.fd, S.bc.buf, &m, &ferr) != 1)
+		fatalx("no reply");
+	n = snprintf(body, sizeof(body), "{\"status\":\"%s\"}",
+	    msg_status_name(m.hdr.status));
+	return respond(c, MHD_HTTP_OK, body, (size_t)n, NULL, 0);
+}
+
+/* Test builds only: send the broker a malformed frame (a length field
+ * that lies); the broker must close our channel and we must exit. */
+static enum MHD_Result
+serve_test_malformed(struct MHD_Connection *c)
+{
+	struct msg_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = MSG_EXEC_COUNT;
+	h.len = 4096;
+	if (send(S.bc.fd, &h, sizeof(h), MSG_NOSIGNAL) == -1)
+		fatal("send");
+	return respond(c, MHD_HTTP_OK, "{}", 2, NULL, 0);
+}
 #endif
 
 static enum MHD_Result
@@ -252,6 +294,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 #ifdef MUPIF_TEST_HOOKS
 	if (strncmp(url, "/__test/call/", 13) == 0)
 		return serve_test_call(c, url + 13);
+	if (strncmp(url, "/__test/call_fd/", 16) == 0)
+		return serve_test_call_fd(c, url + 16);
+	if (strcmp(url, "/__test/malformed") == 0)
+		return serve_test_malformed(c);
 #endif
 	return respond_error(c, MHD_HTTP_NOT_FOUND, "Not Found");
 }
@@ -323,6 +369,10 @@ main(int argc, char *argv[])
 	    MHD_OPTION_END);
 	if (d == NULL)
 		fatalx("cannot start the HTTP server");
+#ifdef MUPIF_TEST_HOOKS
+	if ((S.test_fd = memfd_create("test", MFD_CLOEXEC)) == -1)
+		fatal("memfd_create");
+#endif
 	if ((info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
 		fatalx("no epoll descriptor from libmicrohttpd");
 	sandbox_seal(&sb);

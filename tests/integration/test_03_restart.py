@@ -61,3 +61,26 @@ def test_03_04_second_launcher_refused(fresh_node):
                        env=n.env, capture_output=True, text=True, timeout=20)
     assert r.returncode == 1
     assert "another launcher" in r.stderr
+
+
+def test_03_05_restart_rate_cap(fresh_node):
+    """After restart_max restarts within restart_window seconds the
+    launcher gives up on that service and says so; the rest keep running."""
+    n = fresh_node("restart_max = 3\nrestart_window = 60\n")
+    for _ in range(4):
+        deadline = time.monotonic() + 10
+        while "safeapi" not in n.pids():
+            if "giving up on safeapi" in n.log("launcher"):
+                break
+            assert time.monotonic() < deadline, n.log("launcher")
+            time.sleep(0.02)
+        else:
+            os.kill(n.pids()["safeapi"], signal.SIGKILL)
+            time.sleep(0.05)
+    n.wait_log("launcher", "giving up on safeapi: 3 restarts in 60 s")
+    st = {s["name"]: s for s in n.status()["services"]}
+    assert st["safeapi"]["state"] == "failed"
+    assert st["db"]["state"] == "running"
+    r = n.cli("status")
+    assert r.returncode == 1
+    assert "failed" in r.stdout

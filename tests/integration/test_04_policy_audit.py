@@ -85,3 +85,32 @@ def test_04_07_chain_resumes_after_restart(fresh_node):
     _fill(n, 3)
     r = n.cli("audit", "verify")
     assert r.returncode == 0, r.stdout
+
+
+def test_04_08_fd_refused_unless_policy_allows(node):
+    """A descriptor may travel only with operations marked (fd) in
+    broker.policy; execution.count_by_status is not."""
+    r = node.get("/__test/call_fd/execution.count_by_status")
+    assert r.json() == {"status": "denied"}
+    node.wait_log("broker", "denied: safeapi -> db execution.count_by_status"
+                  " (fd not allowed)")
+    assert node.dms_ok()
+
+
+def test_04_09_malformed_frame_closes_channel(fresh_node):
+    """A service that sends a malformed frame loses its channel, exits,
+    and is restarted by the launcher; the broker records it."""
+    n = fresh_node()
+    old = n.pids()["safeapi"]
+    import requests
+    try:
+        n.get("/__test/malformed", timeout=2)
+    except requests.RequestException:
+        pass
+    n.wait_log("broker", "malformed frame from safeapi: bad length")
+    n.wait_log("broker", "channel to safeapi closed: malformed frame")
+    n.wait_log("safeapi", "broker went away, exiting")
+    n.wait_ready()
+    assert n.pids()["safeapi"] != old
+    out = n.cli("audit", "show", "--result", "malformed", check=True).stdout
+    assert "safeapi" in out
