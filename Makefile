@@ -46,6 +46,15 @@ DB_SRCS	 = services/db/db.c services/db/db_sqlite.c
 SAFEAPI_SRCS = services/safeapi/safeapi.c
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q	 =
+say	 = @true
+else
+Q	 = @
+say	 = @printf '  %-6s %s\n'
+endif
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 BINS	 = $(BUILD)/mupif-central $(BUILD)/mupif-broker $(BUILD)/mupif-db \
 	   $(BUILD)/mupif-safeapi
@@ -61,37 +70,45 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libmupif.a: $(call obj,$(LIB_SRCS))
-	rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/mupif-central: $(call obj,$(LAUNCHER_SRCS)) $(BUILD)/libmupif.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/mupif-broker: $(call obj,$(BROKER_SRCS)) $(BUILD)/libmupif.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/mupif-db: $(call obj,$(DB_SRCS)) $(BUILD)/libmupif.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/mupif-safeapi: $(call obj,$(SAFEAPI_SRCS)) $(BUILD)/libmupif.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests (cmocka), one binary per tests/unit/test_*.c.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmupif.a $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libmupif.a \
+	$(say) TEST $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libmupif.a \
 	    $(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz harnesses linked with the standalone runner, for corpus replay.
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/standalone_runner.c $(BUILD)/libmupif.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/standalone_runner.c \
+	$(say) FUZZ $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $< fuzz/standalone_runner.c \
 	    $(BUILD)/libmupif.a $(LDFLAGS) $(PKG_LIBS)
 
 unit: $(UNIT_TESTS)
 
 asan:
-	$(MAKE) BUILD=build-asan SAN=1 all unit fuzz-replay-build
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit fuzz-replay-build
 
 fuzz-replay-build: $(FUZZ_REPLAY)
 
