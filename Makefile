@@ -119,6 +119,7 @@ run: setup all
 	./build/mupif-central run --persistent $(or $(MUPIF_PERSIST_DIR),var)
 
 test: setup
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory asan
 	@sh tests/run_all.sh
 
