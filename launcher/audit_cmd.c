@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "json.h"
 #include "launcher.h"
 #include "banned.h"
 
@@ -69,6 +70,31 @@ match(const char *pat, const char *s)
 	return strcmp(pat, s) == 0;
 }
 
+/* One JSON object per line; the log is untrusted, so everything is
+ * escaped by yajl. */
+static void
+print_json(const struct audit_rec *r)
+{
+	yajl_gen		 g;
+	const unsigned char	*buf;
+	size_t			 len;
+
+	if ((g = json_gen_new()) == NULL)
+		return;
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_int(g, "seq", (long long)(r->seq & INT64_MAX));
+	json_gen_kv_str(g, "time", r->time);
+	json_gen_kv_str(g, "caller", r->caller);
+	json_gen_kv_str(g, "op", r->op);
+	json_gen_kv_str(g, "target", r->target);
+	json_gen_kv_str(g, "result", r->result);
+	json_gen_kv_int(g, "bytes", (long long)(r->bytes & INT64_MAX));
+	(void)yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		(void)printf("%.*s\n", (int)len, buf);
+	yajl_gen_free(g);
+}
+
 static int
 audit_show_cmd(const struct opts *o, int argc, char **argv)
 {
@@ -115,11 +141,7 @@ audit_show_cmd(const struct opts *o, int argc, char **argv)
 		    !match(result, r.result))
 			continue;
 		if (o->json)
-			(void)printf("{\"seq\":%llu,\"time\":\"%s\","
-			    "\"caller\":\"%s\",\"op\":\"%s\",\"target\":\"%s\","
-			    "\"result\":\"%s\",\"bytes\":%llu}\n",
-			    (unsigned long long)r.seq, r.time, r.caller, r.op,
-			    r.target, r.result, (unsigned long long)r.bytes);
+			print_json(&r);
 		else
 			(void)printf("%-6llu %s  %-9s %-28s %-24s %-12s %llu\n",
 			    (unsigned long long)r.seq, r.time, r.caller, r.op,
