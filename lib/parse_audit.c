@@ -34,8 +34,8 @@ static int
 printable(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			return 0;
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;	/* the broker writes ASCII only */
 	return 1;
 }
 
