@@ -387,13 +387,13 @@ audit_open(void)
 	size_t	 len;
 	int	 rfd;
 
-	B.auditfd = open("/" AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT |
+	B.auditfd = open(AUDIT_FILE, O_WRONLY | O_APPEND | O_CREAT |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (B.auditfd == -1)
 		fatal("open audit log");
 	/* XXX reads the whole log to resume; fine for now, issue 9 adds
 	 * checkpoints and rotation. */
-	if ((rfd = open("/" AUDIT_FILE, O_RDONLY | O_CLOEXEC |
+	if ((rfd = open(AUDIT_FILE, O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1)
 		fatal("open audit log for reading");
 	if (util_read_fd(rfd, (size_t)1 << 31, &buf, &len) == -1)

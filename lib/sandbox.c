@@ -165,6 +165,9 @@ sandbox_jail(struct sandbox *sb)
 		log_info("not started by root: no chroot to %s, no change "
 		    "of user; applying no_new_privs and seccomp only",
 		    sb->chroot);
+		/* Services name their files relative to the jail. */
+		if (chdir(sb->chroot) == -1)
+			fatal("chdir %s", sb->chroot);
 		capng_clear(CAPNG_SELECT_CAPS);
 		if (capng_apply(CAPNG_SELECT_CAPS) != 0)
 			fatalx("cannot clear capabilities");

@@ -15,7 +15,9 @@
  * The service then calls sandbox_start() (read the document), does what
  * needs privilege, sandbox_jail() (chroot, ids, capabilities,
  * no_new_privs), its own initialisation, and sandbox_seal() (seccomp, last).
- * Any failure is fatal.
+ * Any failure is fatal.  Services name their files relative to the current
+ * directory, which is the jail's root (or, not run by root, the jail
+ * directory itself).
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H

@@ -21,7 +21,7 @@
 #include "sandbox.h"
 #include "banned.h"
 
-#define DB_FILE		"/mupif.sqlite"
+#define DB_FILE		"mupif.sqlite"	/* in the jail (the cwd) */
 #define DB_MAX_PAYLOAD	(MSG_MAX - MSG_HDR_LEN)
 
 /* Payload must be empty or "{}" for operations without arguments. */

@@ -41,7 +41,8 @@ def proc_status(pid):
 class Node:
     """One running node: launcher plus services."""
 
-    def __init__(self, tmp, extra_conf="", env=None):
+    def __init__(self, tmp, extra_conf="", env=None, prefix=()):
+        self.prefix = list(prefix)     # e.g. setpriv, to run as non-root
         self.dir = Path(tmp)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.persist = self.dir / "persistent"
@@ -71,7 +72,7 @@ class Node:
         return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args, check=False):
-        r = subprocess.run([str(CENTRAL), "--config", str(self.conf),
+        r = subprocess.run(self.prefix + [str(CENTRAL), "--config", str(self.conf),
                             "--persistent", str(self.persist), *args],
                            env=self.env, capture_output=True, text=True,
                            timeout=30)
@@ -81,7 +82,7 @@ class Node:
 
     def start(self, wait=True):
         self.proc = subprocess.Popen(
-            [str(CENTRAL), "--config", str(self.conf), "--persistent",
+            self.prefix + [str(CENTRAL), "--config", str(self.conf), "--persistent",
              str(self.persist), "run"],
             env=self.env, stdout=open(self.out, "w"),
             stderr=subprocess.STDOUT)
