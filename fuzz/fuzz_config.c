@@ -37,13 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (strnlen(c.persistent, sizeof(c.persistent)) == sizeof(c.persistent) ||
-	    strnlen(c.policy_dir, sizeof(c.policy_dir)) == sizeof(c.policy_dir) ||
-	    strnlen(c.vpn_name, sizeof(c.vpn_name)) == sizeof(c.vpn_name) ||
-	    strnlen(c.ns_host, sizeof(c.ns_host)) == sizeof(c.ns_host) ||
-	    strnlen(c.bind_address, sizeof(c.bind_address)) ==
-	    sizeof(c.bind_address))
+#define UNTERMINATED(f)	(strnlen((f), sizeof(f)) == sizeof(f))
+	if (UNTERMINATED(c.persistent) || UNTERMINATED(c.policy_dir) ||
+	    UNTERMINATED(c.vpn_name) || UNTERMINATED(c.ns_host) ||
+	    UNTERMINATED(c.bind_address))
 		abort();
+#undef UNTERMINATED
 	if (c.ns_port > 65535 || c.safeapi_port > 65535 ||
 	    c.api_port > 65535 || c.web_port > 65535 || c.debug > 1)
 		abort();

@@ -6,8 +6,9 @@
  * The input is the top-level file.  The include callback serves a short
  * fixed stand-in for "groups/base.seccomp" (the group every real policy
  * includes) from memory and fails for any other name, so the included
- * and the unreadable paths are both reached without the file system.  An accepted policy must stay within the
- * limits scpolicy.h promises.  No I/O, no global state.
+ * and the unreadable paths are both reached without the file system.  An
+ * accepted policy must stay within the limits scpolicy.h promises.  No
+ * I/O, no global state.
  */
 #include <stddef.h>
 #include <stdint.h>

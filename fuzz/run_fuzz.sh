@@ -63,7 +63,10 @@ for name in "$@"; do
 		failed=1
 		art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" |
 		    tail -n 1)
-		why=$(grep -m 1 -E '^==[0-9]+==ERROR|^SUMMARY|runtime error|ALARM|out-of-memory|deadly signal' "$log")
+		why=$(grep -m 1 -E '^==[0-9]+==ERROR|^SUMMARY|runtime error' \
+		    "$log")
+		[ -n "$why" ] || why=$(grep -m 1 -E \
+		    'ALARM|out-of-memory|deadly signal|leak' "$log")
 		[ -n "$why" ] || why=$(tail -n 1 "$log")
 		result="FAILED (exit $rc${art:+, input $art}): ${why:-see $log}"
 	fi
