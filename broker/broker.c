@@ -55,6 +55,11 @@ static struct broker {
 	uint32_t		 next_id;
 	int64_t			 timeout_ms;
 	int			 auditfd;
+	int			 audit_dirty;	/* written since the last sync */
+	int64_t			 audit_synced;	/* mono ms */
+	double			 rate;		/* requests/s per caller */
+	double			 tokens[SVC_COUNT];
+	int64_t			 refill[SVC_COUNT];	/* mono ms */
 	struct audit_chain	 chain;
 	uint8_t			*buf;
 	volatile sig_atomic_t	 quit;
@@ -91,6 +96,38 @@ audit_write(int caller, uint32_t type, const char *target, unsigned status,
 	}
 	if (util_write_all(B.auditfd, line, (size_t)n) == -1)
 		fatal("audit log write");
+	B.audit_dirty = 1;
+}
+
+/* Records reach the disk within a second: syncing each one would cap the
+ * broker at the disk's sync rate. */
+static void
+audit_sync(int force)
+{
+	int64_t now = util_mono_ms();
+
+	if (!B.audit_dirty || (!force && now - B.audit_synced < 1000))
+		return;
+	if (fdatasync(B.auditfd) == -1)
+		fatal("audit log fdatasync");
+	B.audit_dirty = 0;
+	B.audit_synced = now;
+}
+
+/* Token bucket per caller: rate requests/s, bursts up to one second's. */
+static int
+rate_ok(int svc)
+{
+	int64_t now = util_mono_ms();
+
+	B.tokens[svc] += (double)(now - B.refill[svc]) * B.rate / 1000.0;
+	if (B.tokens[svc] > B.rate)
+		B.tokens[svc] = B.rate;
+	B.refill[svc] = now;
+	if (B.tokens[svc] < 1.0)
+		return 0;
+	B.tokens[svc] -= 1.0;
+	return 1;
 }
 
 static void
@@ -206,6 +243,12 @@ handle_request(int from, struct msg *m)
 	struct msg_hdr	 h;
 
 	callee = msg_type_callee(m->hdr.type);
+	if (!rate_ok(from)) {
+		audit_write(from, m->hdr.type, m->hdr.target, MST_BUSY,
+		    m->datalen, NULL);
+		reply_status(from, m->hdr.type, m->hdr.peerid, MST_BUSY);
+		return;
+	}
 	allow = policy_check(&B.pol, (unsigned)from, m->hdr.type);
 	if (!allow || (m->fd != -1 && !(allow & POLICY_FD))) {
 		log_warnx("denied: %s -> %s %s%s", svc_name((unsigned)from),
@@ -225,10 +268,9 @@ handle_request(int from, struct msg *m)
 	}
 	if ((p = pending_new()) == NULL) {
 		log_warnx("too many requests in flight");
-		audit_write(from, m->hdr.type, m->hdr.target, MST_UNAVAILABLE,
-		    m->datalen, "busy");
-		reply_status(from, m->hdr.type, m->hdr.peerid,
-		    MST_UNAVAILABLE);
+		audit_write(from, m->hdr.type, m->hdr.target, MST_BUSY,
+		    m->datalen, NULL);
+		reply_status(from, m->hdr.type, m->hdr.peerid, MST_BUSY);
 		return;
 	}
 	p->orig = m->hdr.peerid;
@@ -435,6 +477,13 @@ main(int argc, char *argv[])
 	if (json_get_int(sb.config, "timeout_ms", &v) == -1 || v < 1)
 		fatalx("bad timeout_ms");
 	B.timeout_ms = v;
+	if (json_get_int(sb.config, "rate", &v) == -1 || v < 1)
+		fatalx("bad rate");
+	B.rate = (double)v;
+	for (i = 0; i < SVC_COUNT; i++) {
+		B.tokens[i] = B.rate;
+		B.refill[i] = util_mono_ms();
+	}
 	B.ctl = FD_BROKER;
 	B.next_id = 1;
 	for (i = 0; i < SVC_COUNT; i++)
@@ -480,7 +529,9 @@ main(int argc, char *argv[])
 				handle_chan(who[i]);
 		}
 		expire();
+		audit_sync(0);
 	}
+	audit_sync(1);
 	log_info("exiting");
 	return 0;
 }

@@ -56,6 +56,7 @@ struct service {
 	int64_t		 recent[1000];		/* mono ms of recent restarts */
 	size_t		 nrecent;
 	char		 last_exit[64];
+	int		 collateral;		/* killed because the broker died */
 	int		 logpipe;		/* read end, -1 if none */
 	struct logsink	 log;
 };

@@ -117,6 +117,42 @@ save_status(void)
 	status_write(L.statuspath, getpid(), L.started, services, NSERVICES);
 }
 
+/*
+ * The launcher runs as root and trusts its policies, its configuration
+ * and the service binaries next to it: each must belong to root or to the
+ * owner of the launcher binary itself (who could replace the launcher
+ * anyway), and must not be writable by group or others.
+ */
+static int
+check_owner(const char *path)
+{
+	static uid_t	 owner = (uid_t)-1;
+	struct stat	 st;
+
+	if (!L.privileged)
+		return 0;
+	if (owner == (uid_t)-1) {
+		if (stat("/proc/self/exe", &st) == -1)
+			fatal("stat /proc/self/exe");
+		owner = st.st_uid;
+	}
+	if (stat(path, &st) == -1) {
+		(void)fprintf(stderr, "mupif-central: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != owner) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		(void)fprintf(stderr, "mupif-central: refusing %s: owned by "
+		    "uid %u with mode %04o; it must belong to root or uid %u "
+		    "and not be writable by group or others\n", path,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (unsigned)owner);
+		return -1;
+	}
+	return 0;
+}
+
 /* Read one file of the policy directory (also the @include loader). */
 static int
 policy_read(void *arg, const char *name, char **text, size_t *len)
@@ -127,6 +163,10 @@ policy_read(void *arg, const char *name, char **text, size_t *len)
 	if (snprintf(path, sizeof(path), "%s/%s", L.policy_dir, name) >=
 	    (int)sizeof(path))
 		return -1;
+	if (check_owner(path) == -1) {
+		errno = EPERM;
+		return -1;
+	}
 	return util_read_file(path, SC_MAX_FILE, text, len);
 }
 
@@ -238,6 +278,8 @@ load_policies(void)
 			    strerror(errno));
 			return -1;
 		}
+		if (check_owner(s->exe) == -1)
+			return -1;
 		s->listen_fd = -1;
 		s->logpipe = -1;
 		s->log.fd = -1;
@@ -396,6 +438,7 @@ start_doc(const struct service *s, size_t *len)
 	json_gen_kv_int(g, "gid", s->gid);
 	json_gen_kv_int(g, "caps", (long long)(s->prof.caps & INT64_MAX));
 	json_gen_kv_str(g, "chroot", s->jail);
+	json_gen_kv_int(g, "launcher_pid", getpid());
 	json_gen_cstr(g, "debug");
 	(void)yajl_gen_bool(g, L.c.debug != 0);
 	json_gen_cstr(g, "config");
@@ -405,11 +448,14 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_str(g, "policy", L.policy_text);
 		json_gen_kv_int(g, "timeout_ms",
 		    (long long)L.c.broker_timeout_ms);
+		json_gen_kv_int(g, "rate", (long long)L.c.broker_rate);
 		break;
 	case SVC_SAFEAPI:
 		json_gen_kv_str(g, "vpn_name", L.c.vpn_name);
 		json_gen_kv_int(g, "status_cache_ms",
 		    (long long)L.c.status_cache_ms);
+		json_gen_kv_int(g, "status_min_refresh_ms",
+		    (long long)L.c.status_min_refresh_ms);
 		json_gen_kv_int(g, "call_timeout_ms",
 		    (long long)L.c.broker_timeout_ms + 1000);
 		break;
@@ -599,7 +645,8 @@ reap(void)
 		    WEXITSTATUS(status) == 0))
 			llog("%s[%d] %s", s->name, (int)pid, why);
 		s->pid = 0;
-		schedule_restart(s, 0);
+		schedule_restart(s, s->collateral);
+		s->collateral = 0;
 		if (s->id == SVC_BROKER) {
 			/* Every channel died with the broker. */
 			if (L.ctl != -1)
@@ -609,7 +656,7 @@ reap(void)
 				if (services[i].id != SVC_BROKER &&
 				    services[i].state == ST_RUNNING) {
 					(void)kill(services[i].pid, SIGTERM);
-					services[i].consecutive = 0;
+					services[i].collateral = 1;
 				}
 		}
 		save_status();
@@ -786,7 +833,7 @@ cmd_run(const struct opts *o, int argc, char **argv)
 	L.privileged = geteuid() == 0;
 	L.echo = isatty(STDERR_FILENO);
 	find_dirs();
-	if (load_policies() == -1)
+	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
 		return 2;
 	if (make_layout() == -1 || lock_persistent() == -1)
 		return 1;

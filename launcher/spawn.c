@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -125,6 +126,7 @@ spawn_service(struct service *s, int chan, const char *startdoc,
 		(void)signal(i, SIG_DFL);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	(void)setsid();
+	(void)umask(077);	/* files a service creates are its own */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
 		child_fail("PR_SET_PDEATHSIG");
 

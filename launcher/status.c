@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ status_write(const char *path, pid_t launcher, int64_t started,
 		json_gen_kv_int(g, "caps", (long long)(sv[i].prof.caps &
 		    INT64_MAX));
 		json_gen_kv_str(g, "last_exit", sv[i].last_exit);
+		json_gen_kv_str(g, "jail", sv[i].jail);
 		(void)yajl_gen_map_close(g);
 	}
 	(void)yajl_gen_array_close(g);
@@ -173,7 +175,7 @@ cmd_status(const struct opts *o, int argc, char **argv)
 		(void)printf("%-10s %-8s %-10s %-9s %-8s %-6s %-8s %-4s "
 		    "%-17s %s\n", "SERVICE", "PID", "STATE", "UPTIME",
 		    "RESTARTS", "UID", "SECCOMP", "NNP", "CAPEFF",
-		    "CONFINED");
+		    "CONFINED (yes = also jailed)");
 	}
 	for (i = 0; i < arr->u.array.len; i++) {
 		yajl_val	 s = arr->u.array.values[i];
@@ -182,7 +184,8 @@ cmd_status(const struct opts *o, int argc, char **argv)
 		long long	 pid = 0, st = 0, restarts = 0, caps = 0;
 		struct procinfo	 pi;
 		char		 want[24];
-		int		 ok;
+		const char	*jail, *verdict;
+		int		 ok, jailed;
 
 		if (name == NULL || state == NULL ||
 		    json_get_int(s, "pid", &pid) == -1 ||
@@ -199,6 +202,20 @@ cmd_status(const struct opts *o, int argc, char **argv)
 		(void)snprintf(want, sizeof(want), "%016llx", caps);
 		ok = pi.seccomp == 2 && pi.nnp == 1 && pi.uid > 0 &&
 		    strcmp(pi.capeff, want) == 0;
+		/* Jailed: its root directory is the jail the profile names
+		 * (not the case when the launcher is not root). */
+		jailed = 0;
+		if (pid > 0 && (jail = json_get_str(s, "jail")) != NULL) {
+			char	 rp[64], root[PATH_MAX];
+			ssize_t	 rl;
+
+			(void)snprintf(rp, sizeof(rp), "/proc/%lld/root", pid);
+			if ((rl = readlink(rp, root, sizeof(root) - 1)) > 0) {
+				root[rl] = '\0';
+				jailed = strcmp(root, jail) == 0;
+			}
+		}
+		verdict = !ok ? "NO" : jailed ? "yes" : "partial";
 		if (!ok || strcmp(state, "running") != 0)
 			all_ok = 0;
 		if (o->json) {
@@ -206,9 +223,10 @@ cmd_status(const struct opts *o, int argc, char **argv)
 			    "\"state\":\"%s\",\"restarts\":%lld,\"uid\":%ld,"
 			    "\"seccomp\":%d,\"no_new_privs\":%d,"
 			    "\"capeff\":\"%s\",\"capeff_declared\":\"%s\","
-			    "\"confined\":%s}", i > 0 ? "," : "", name, pid,
-			    state, restarts, pi.uid, pi.seccomp, pi.nnp,
-			    pi.capeff, want, ok ? "true" : "false");
+			    "\"jailed\":%s,\"confined\":%s}", i > 0 ? "," : "",
+			    name, pid, state, restarts, pi.uid, pi.seccomp,
+			    pi.nnp, pi.capeff, want, jailed ? "true" : "false",
+			    ok ? "true" : "false");
 		} else {
 			fmt_age(util_wall_ms() - st, age, sizeof(age));
 			(void)printf("%-10s %-8lld %-10s %-9s %-8lld %-6ld "
@@ -216,8 +234,7 @@ cmd_status(const struct opts *o, int argc, char **argv)
 			    pid > 0 ? age : "-", restarts, pi.uid,
 			    pi.seccomp == 2 ? "filter" : pi.seccomp == 1 ?
 			    "strict" : pi.seccomp == 0 ? "none" : "?",
-			    pi.nnp, pi.capeff[0] ? pi.capeff : "?",
-			    ok ? "yes" : "NO");
+			    pi.nnp, pi.capeff[0] ? pi.capeff : "?", verdict);
 		}
 	}
 	if (o->json)

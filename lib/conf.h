@@ -32,6 +32,8 @@ struct conf {
 	uint64_t	restart_max;
 	uint64_t	restart_window;
 	uint64_t	status_cache_ms;
+	uint64_t	status_min_refresh_ms;
+	uint64_t	broker_rate;
 	uint64_t	debug;
 };
 

@@ -62,7 +62,8 @@ enum msg_type {
 	X(MST_NOTFOUND,		"not-found")			\
 	X(MST_INTERNAL,		"internal-error")		\
 	X(MST_TOOBIG,		"too-big")			\
-	X(MST_MALFORMED,	"malformed")
+	X(MST_MALFORMED,	"malformed")			\
+	X(MST_BUSY,		"busy")
 
 enum msg_status {
 #define X(id, name) id,

@@ -27,7 +27,7 @@ static const struct ckey {
 #define S(k, e) { #k, e, C_STR, offsetof(struct conf, k), \
 	sizeof(((struct conf *)0)->k), 0, 0 }
 #define U(k, e, lo, hi) { #k, e, C_UINT, offsetof(struct conf, k), 0, lo, hi }
-#define P(k, e) { #k, e, C_PORT, offsetof(struct conf, k), 0, 0, 65535 }
+#define P(k, e) { #k, e, C_PORT, offsetof(struct conf, k), 0, 1, 65535 }
 #define B(k, e) { #k, e, C_BOOL, offsetof(struct conf, k), 0, 0, 1 }
 	S(persistent,		"MUPIF_PERSIST_DIR"),
 	S(policy_dir,		"MUPIF_POLICY_DIR"),
@@ -44,6 +44,8 @@ static const struct ckey {
 	U(restart_max,		"MUPIF_RESTART_MAX", 1, 1000),
 	U(restart_window,	"MUPIF_RESTART_WINDOW", 1, 86400),
 	U(status_cache_ms,	"MUPIF_STATUS_CACHE_MS", 0, 3600000),
+	U(status_min_refresh_ms, "MUPIF_STATUS_MIN_REFRESH_MS", 0, 3600000),
+	U(broker_rate,		"MUPIF_BROKER_RATE", 1, 10000000),
 	B(debug,		"MUPIF_DEBUG"),
 #undef S
 #undef U
@@ -69,6 +71,8 @@ conf_defaults(struct conf *c)
 	c->restart_max = 10;
 	c->restart_window = 60;
 	c->status_cache_ms = 2000;
+	c->status_min_refresh_ms = 250;
+	c->broker_rate = 5000;
 	c->debug = 0;
 }
 
@@ -104,8 +108,8 @@ ckey_store(struct conf *c, const struct ckey *ck, const char *val,
 		field[vlen] = '\0';
 		return NULL;
 	case C_PORT:
-		if (util_parse_u64(val, vlen, 0, 65535, &u) == -1)
-			return "not a port number (0-65535)";
+		if (util_parse_u64(val, vlen, 1, 65535, &u) == -1)
+			return "not a port number (1-65535)";
 		memcpy(field, &u, sizeof(u));
 		return NULL;
 	case C_UINT:
@@ -271,13 +275,21 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "vpn_name: must not be empty");
 		return -1;
 	}
-	if (c->safeapi_port != 0 &&
-	    (c->safeapi_port == c->api_port || c->safeapi_port == c->web_port ||
-	    c->safeapi_port == c->ns_port)) {
-		(void)snprintf(err, errlen,
-		    "safeapi_port: %llu is also used by another service",
-		    (unsigned long long)c->safeapi_port);
-		return -1;
+	{
+		const uint64_t	 p[] = { c->safeapi_port, c->api_port,
+				    c->web_port, c->ns_port };
+		const char	*n[] = { "safeapi_port", "api_port",
+				    "web_port", "ns_port" };
+		size_t		 i, j;
+
+		for (i = 0; i < 4; i++)
+			for (j = i + 1; j < 4; j++)
+				if (p[i] == p[j]) {
+					(void)snprintf(err, errlen,
+					    "%s: port %llu is also %s", n[j],
+					    (unsigned long long)p[j], n[i]);
+					return -1;
+				}
 	}
 	return 0;
 }

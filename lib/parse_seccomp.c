@@ -284,7 +284,8 @@ parse_line(struct scp *s, const char *p, const char *e)
 	if (p == e)
 		return 0;
 	if (*p == '@') {
-		if (tok_is(p, e, "@include") && p + 8 < e) {
+		if (tok_is(p, e, "@include") && p + 8 < e &&
+		    (p[8] == ' ' || p[8] == '\t')) {
 			char	*text = NULL, incname[128];
 			size_t	 tl, saveline = s->lineno;
 			const char *savef = s->fname;
@@ -322,7 +323,8 @@ parse_line(struct scp *s, const char *p, const char *e)
 			s->lineno = saveline;
 			return 0;
 		}
-		if (tok_is(p, e, "@default") && p + 8 < e) {
+		if (tok_is(p, e, "@default") && p + 8 < e &&
+		    (p[8] == ' ' || p[8] == '\t')) {
 			p = skip(p + 8, e);
 			if (s->depth != 0)
 				return perr(s, "@default only in the top file");

@@ -85,6 +85,9 @@ sandbox_start(struct sandbox *sb, const char *expect)
 	if ((s = json_get_str(sb->doc, "chroot")) == NULL ||
 	    strlcpy(sb->chroot, s, sizeof(sb->chroot)) >= sizeof(sb->chroot))
 		fatalx("start-up document: bad chroot");
+	if (json_get_int(sb->doc, "launcher_pid", &v) == -1 || v < 1)
+		fatalx("start-up document: bad launcher_pid");
+	sb->launcher = (pid_t)v;
 	if (json_get_bool(sb->doc, "debug", &b) == 0)
 		sb->debug = b;
 	log_setverbose(sb->debug);
@@ -161,6 +164,13 @@ sandbox_jail(struct sandbox *sb)
 			fatalx("ids not what was asked for");
 		if (getgroups(0, NULL) != 0)
 			fatalx("supplementary groups left");
+		/* The kernel cleared the parent-death signal when our ids
+		 * changed: ask again, then make sure the launcher did not die
+		 * in between (we would have been re-parented). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+			fatal("PR_SET_PDEATHSIG");
+		if (getppid() != sb->launcher)
+			fatalx("the launcher went away");
 	} else {
 		log_info("not started by root: no chroot to %s, no change "
 		    "of user; applying no_new_privs and seccomp only",

@@ -44,6 +44,7 @@ struct sandbox {
 	char		 chroot[4096];
 	uint64_t	 caps;
 	int		 debug;
+	pid_t		 launcher;	/* our parent */
 	yajl_val	 doc;		/* whole start-up document */
 	yajl_val	 config;	/* its "config" object (borrowed) */
 };

@@ -77,7 +77,10 @@ util_read_file(const char *path, size_t max, char **out, size_t *len)
 	struct stat	 st;
 	int		 fd, r, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	/* O_NONBLOCK: a FIFO planted in place of a file cannot hang us
+	 * before the S_ISREG check. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1) {
 		saved = errno;

@@ -39,6 +39,7 @@ struct cached {
 	char		*body;
 	size_t		 len;
 	int64_t		 expires;	/* monotonic ms */
+	int64_t		 made;		/* monotonic ms */
 	char		 etag[48];
 };
 
@@ -46,6 +47,7 @@ static struct safeapi {
 	struct bchan		 bc;
 	char			 vpn_name[64];
 	int64_t			 cache_ms;
+	int64_t			 min_refresh_ms;
 	int			 call_timeout_ms;
 	struct cached		 status;
 	volatile sig_atomic_t	 quit;
@@ -147,6 +149,7 @@ status_refresh(int64_t now)
 	if ((S.status.body = malloc(len)) != NULL) {
 		memcpy(S.status.body, out, len);
 		S.status.len = len;
+		S.status.made = now;
 		(void)crypto_generichash(h, sizeof(h), out, len, NULL, 0);
 		util_hex(h, sizeof(h), hex);
 		(void)snprintf(S.status.etag, sizeof(S.status.etag),
@@ -169,8 +172,12 @@ serve_status(struct MHD_Connection *c)
 
 	cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Cache-Control");
+	/* "no-cache" is honoured as the original did, but at most once per
+	 * status_min_refresh_ms: a public client cannot turn every request
+	 * into a database query and an audit record. */
 	bypass = cc != NULL && (strstr(cc, "no-cache") != NULL ||
-	    strstr(cc, "no-store") != NULL);
+	    strstr(cc, "no-store") != NULL) &&
+	    now - S.status.made >= S.min_refresh_ms;
 	if (bypass || S.status.body == NULL || now >= S.status.expires)
 		status_refresh(now);
 	if (S.status.body == NULL) {
@@ -333,6 +340,10 @@ main(int argc, char *argv[])
 	if (json_get_int(sb.config, "status_cache_ms", &v) == -1 || v < 0)
 		fatalx("bad status_cache_ms");
 	S.cache_ms = v;
+	if (json_get_int(sb.config, "status_min_refresh_ms", &v) == -1 ||
+	    v < 0)
+		fatalx("bad status_min_refresh_ms");
+	S.min_refresh_ms = v;
 	if (json_get_int(sb.config, "call_timeout_ms", &v) == -1 || v < 1 ||
 	    v > 600000)
 		fatalx("bad call_timeout_ms");

@@ -57,6 +57,7 @@ class Node:
             f"ns_port = {ports[2]}\n"
             "broker_timeout_ms = 500\n"
             "status_cache_ms = 2000\n"
+            "status_min_refresh_ms = 0\n"
             + extra_conf)
         self.env = dict(os.environ)
         self.env["MUPIF_VPN_NAME"] = "testvpn"

@@ -86,3 +86,29 @@ def test_01_08_status_command(node):
     doc = json.loads(j.stdout)
     assert doc["all_confined"] is True
     assert {s["name"] for s in doc["services"]} == {"broker", "db", "safeapi"}
+
+
+def test_01_09_no_cache_is_rate_limited(fresh_node):
+    """Cache-Control: no-cache refreshes at most once per
+    status_min_refresh_ms, so a public client cannot make every request a
+    database query and an audit record."""
+    n = fresh_node("status_min_refresh_ms = 60000\n")
+    log = n.persist / "audit/audit.log"
+    before = log.read_text().count("execution.count_by_status")
+    for _ in range(50):
+        r = n.get("/status2/", headers={"Cache-Control": "no-cache"})
+        assert r.status_code == 200
+    after = log.read_text().count("execution.count_by_status")
+    assert after - before <= 1
+
+
+def test_01_10_broker_rate_limit(fresh_node):
+    """Past broker_rate requests/s a caller gets "busy", recorded in the
+    audit log, and the node keeps working."""
+    n = fresh_node("broker_rate = 5\nstatus_min_refresh_ms = 0\n")
+    seen = set()
+    for _ in range(40):
+        seen.add(n.get("/__test/call/db.ping").json()["status"])
+    assert "busy" in seen and "ok" in seen
+    out = n.cli("audit", "show", "--result", "busy", check=True).stdout
+    assert "db.ping" in out

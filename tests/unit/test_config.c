@@ -93,7 +93,7 @@ test_good_file(void **state)
 	    "restart_window = 86400\n"
 	    "policy_dir = \"#not a comment\"\n"
 	    "bind_address = \"\"\n"
-	    "web_port = 0\n"
+	    "web_port = 1\n"
 	    "  # last line, no newline";
 	struct conf	c;
 	char		err[256] = "";
@@ -113,7 +113,7 @@ test_good_file(void **state)
 	assert_int_equal(c.restart_window, 86400);
 	assert_string_equal(c.policy_dir, "#not a comment");
 	assert_string_equal(c.bind_address, "");
-	assert_int_equal(c.web_port, 0);
+	assert_int_equal(c.web_port, 1);
 	/* Keys not in the file keep their defaults. */
 	assert_int_equal(c.safeapi_port, 8006);
 	assert_int_equal(c.restart_max, 10);
@@ -179,16 +179,16 @@ static const struct {
 	{ "= 5\n", FNAME ":1: expected \"key = value\"" },
 	/* bad port */
 	{ "\nns_port = 65536\n",
-	  FNAME ":2: ns_port: not a port number (0-65535)" },
+	  FNAME ":2: ns_port: not a port number (1-65535)" },
 	{ "api_port = -1\n",
-	  FNAME ":1: api_port: not a port number (0-65535)" },
+	  FNAME ":1: api_port: not a port number (1-65535)" },
 	{ "web_port = 80a\n",
-	  FNAME ":1: web_port: not a port number (0-65535)" },
-	{ "web_port =\n", FNAME ":1: web_port: not a port number (0-65535)" },
+	  FNAME ":1: web_port: not a port number (1-65535)" },
+	{ "web_port =\n", FNAME ":1: web_port: not a port number (1-65535)" },
 	{ "safeapi_port = 0x50\n",
-	  FNAME ":1: safeapi_port: not a port number (0-65535)" },
+	  FNAME ":1: safeapi_port: not a port number (1-65535)" },
 	{ "ns_port = 99999999999999999999999\n",
-	  FNAME ":1: ns_port: not a port number (0-65535)" },
+	  FNAME ":1: ns_port: not a port number (1-65535)" },
 	/* out-of-range number */
 	{ "log_keep = 101\n",
 	  FNAME ":1: log_keep: not a number in the allowed range" },
@@ -291,7 +291,7 @@ test_set(void **state)
 	assert_string_equal(err, "unknown key \"nope\"");
 	assert_int_equal(conf_set(&c, "web_port", "http", err, sizeof(err)),
 	    -1);
-	assert_string_equal(err, "web_port: not a port number (0-65535)");
+	assert_string_equal(err, "web_port: not a port number (1-65535)");
 	assert_int_equal(c.web_port, 8080);
 }
 
@@ -331,9 +331,9 @@ test_env_errors(void **state)
 		const char	*var, *val, *err;
 	} cases[] = {
 		{ "MUPIF_NS_PORT", "65536", "environment MUPIF_NS_PORT "
-		  "(ns_port): not a port number (0-65535)" },
+		  "(ns_port): not a port number (1-65535)" },
 		{ "MUPIF_API_PORT", "", "environment MUPIF_API_PORT "
-		  "(api_port): not a port number (0-65535)" },
+		  "(api_port): not a port number (1-65535)" },
 		{ "MUPIF_LOG_KEEP", "1000", "environment MUPIF_LOG_KEEP "
 		  "(log_keep): not a number in the allowed range" },
 		{ "MUPIF_DEBUG", "on", "environment MUPIF_DEBUG (debug): "
@@ -380,21 +380,25 @@ test_check(void **state)
 	conf_defaults(&c);
 	c.safeapi_port = c.api_port;
 	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err,
-	    "safeapi_port: 8005 is also used by another service");
+	assert_string_equal(err, "api_port: port 8005 is also safeapi_port");
 	conf_defaults(&c);
 	c.safeapi_port = c.web_port;
 	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "web_port: port 5555 is also safeapi_port");
 	conf_defaults(&c);
 	c.safeapi_port = c.ns_port;
 	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err,
-	    "safeapi_port: 10000 is also used by another service");
-
-	/* Port 0 means "off" and never collides. */
+	assert_string_equal(err, "ns_port: port 10000 is also safeapi_port");
+	/* Every pair is checked, not only pairs with safeapi_port. */
 	conf_defaults(&c);
-	c.safeapi_port = 0;
-	c.api_port = 0;
+	c.web_port = c.ns_port;
+	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "ns_port: port 10000 is also web_port");
+
+	/* Port 0 (the kernel's choice) is refused when parsed. */
+	conf_defaults(&c);
+	assert_int_equal(parse(&c, "api_port = 0\n", err, sizeof(err)), -1);
+	conf_defaults(&c);
 	assert_int_equal(conf_check(&c, err, sizeof(err)), 0);
 }
 
