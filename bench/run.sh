@@ -44,6 +44,9 @@ safeapi_port = $sp
 api_port = $(port)
 web_port = $(port)
 ns_port = $(port)
+# Measure the whole path: no refresh limit, no broker rate limit.
+status_min_refresh_ms = 0
+broker_rate = 10000000
 CONF
 ./build/mupif-central --config "$tmp/bench.conf" --persistent "$tmp/p" run \
     > "$tmp/launcher.out" 2>&1 & LPID=$!
