@@ -81,38 +81,36 @@ build(const struct sc_policy *pol, char *err, size_t errlen)
 	return ctx;
 }
 
-int
-sc_compile(const struct sc_policy *pol, int fd, char *err, size_t errlen)
+/* Build the filter and hand it to one of libseccomp's exporters. */
+static int
+export(const struct sc_policy *pol, int fd,
+    int (*fn)(const scmp_filter_ctx, int), const char *what, char *err,
+    size_t errlen)
 {
 	scmp_filter_ctx	ctx;
 	int		rc;
 
 	if ((ctx = build(pol, err, errlen)) == NULL)
 		return -1;
-	rc = seccomp_export_bpf(ctx, fd);
+	rc = fn(ctx, fd);
 	seccomp_release(ctx);
 	if (rc != 0) {
-		(void)snprintf(err, errlen, "seccomp_export_bpf: %s",
-		    strerror(-rc));
+		(void)snprintf(err, errlen, "%s: %s", what, strerror(-rc));
 		return -1;
 	}
 	return 0;
 }
 
 int
+sc_compile(const struct sc_policy *pol, int fd, char *err, size_t errlen)
+{
+	return export(pol, fd, seccomp_export_bpf, "seccomp_export_bpf", err,
+	    errlen);
+}
+
+int
 sc_export_pfc(const struct sc_policy *pol, int fd, char *err, size_t errlen)
 {
-	scmp_filter_ctx	ctx;
-	int		rc;
-
-	if ((ctx = build(pol, err, errlen)) == NULL)
-		return -1;
-	rc = seccomp_export_pfc(ctx, fd);
-	seccomp_release(ctx);
-	if (rc != 0) {
-		(void)snprintf(err, errlen, "seccomp_export_pfc: %s",
-		    strerror(-rc));
-		return -1;
-	}
-	return 0;
+	return export(pol, fd, seccomp_export_pfc, "seccomp_export_pfc", err,
+	    errlen);
 }
