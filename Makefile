@@ -13,7 +13,8 @@ ifeq ($(origin CC),default)
 CC	 = gcc
 endif
 CLANG	?= clang-14
-PKGS	 = libseccomp libcap-ng libsodium yajl libmicrohttpd sqlite3 libbsd
+PKGS	 = libseccomp libcap-ng libsodium yajl libmicrohttpd sqlite3 libbsd \
+	   libmongoc-1.0 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,8 +43,21 @@ LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
 LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
 	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
 BROKER_SRCS = broker/broker.c
-DB_SRCS	 = services/db/db.c services/db/db_sqlite.c
+DB_SRCS	 = services/db/db.c services/db/db_sqlite.c services/db/db_ops.c \
+	   services/db/db_util.c services/db/db_mongo.c
 SAFEAPI_SRCS = services/safeapi/safeapi.c
+# The db service minus its main(): linked into tests/unit/test_db_*.c and
+# fuzz/fuzz_db*.c.
+DB_LIB_SRCS = $(filter-out services/db/db.c,$(DB_SRCS))
+NS_SRCS	 = services/nameserver/nameserver.c services/nameserver/ns_proto.c \
+	   services/nameserver/ns_methods.c services/nameserver/ns_store.c \
+	   services/nameserver/serpent.c services/nameserver/parse_serpent.c \
+	   services/nameserver/parse_pyro.c services/nameserver/parse_regex.c
+# The nameserver minus its main(): linked into its unit tests
+# (tests/unit/test_serpent.c, test_nameserver.c) and fuzz harnesses.
+NS_LIB_SRCS = $(filter-out services/nameserver/nameserver.c,$(NS_SRCS))
+NS_TESTS = test_serpent test_nameserver
+NS_FUZZ	 = serpent pyro5 nsregex
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
 # `make V=1` shows the full commands.
@@ -57,7 +71,7 @@ endif
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 BINS	 = $(BUILD)/mupif-central $(BUILD)/mupif-broker $(BUILD)/mupif-db \
-	   $(BUILD)/mupif-safeapi
+	   $(BUILD)/mupif-safeapi $(BUILD)/mupif-nameserver
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -90,6 +104,28 @@ $(BUILD)/mupif-db: $(call obj,$(DB_SRCS)) $(BUILD)/libmupif.a
 $(BUILD)/mupif-safeapi: $(call obj,$(SAFEAPI_SRCS)) $(BUILD)/libmupif.a
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-nameserver: $(call obj,$(NS_SRCS)) $(BUILD)/libmupif.a
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The nameserver's unit tests get its objects too.
+$(patsubst %,$(BUILD)/tests/%,$(NS_TESTS)): $(BUILD)/tests/%: \
+    tests/unit/%.c $(call obj,$(NS_LIB_SRCS)) $(BUILD)/libmupif.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(say) TEST $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Iservices/nameserver -o $@ $< \
+	    $(call obj,$(NS_LIB_SRCS)) $(BUILD)/libmupif.a \
+	    $(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# Unit tests (cmocka), one binary per tests/unit/test_*.c; test_db_*
+# also get the db service's objects.
+$(BUILD)/tests/test_db_%: tests/unit/test_db_%.c $(call obj,$(DB_LIB_SRCS)) \
+    $(BUILD)/libmupif.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(say) TEST $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Iservices/db -o $@ $< \
+	    $(call obj,$(DB_LIB_SRCS)) $(BUILD)/libmupif.a \
+	    $(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # Unit tests (cmocka), one binary per tests/unit/test_*.c.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmupif.a $(HEADERS)
@@ -99,6 +135,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmupif.a $(HEADERS)
 	    $(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz harnesses linked with the standalone runner, for corpus replay.
+$(BUILD)/fuzz/replay_db%: fuzz/fuzz_db%.c fuzz/standalone_runner.c \
+    $(call obj,$(DB_LIB_SRCS)) $(BUILD)/libmupif.a
+	@mkdir -p $(dir $@)
+	$(say) FUZZ $@
+	$(Q)$(CC) $(CFLAGS) -Iservices/db -o $@ $< fuzz/standalone_runner.c \
+	    $(call obj,$(DB_LIB_SRCS)) $(BUILD)/libmupif.a $(LDFLAGS) $(PKG_LIBS)
+$(patsubst %,$(BUILD)/fuzz/replay_%,$(NS_FUZZ)): $(BUILD)/fuzz/replay_%: \
+    fuzz/fuzz_%.c fuzz/standalone_runner.c $(call obj,$(NS_LIB_SRCS)) \
+    $(BUILD)/libmupif.a
+	@mkdir -p $(dir $@)
+	$(say) FUZZ $@
+	$(Q)$(CC) $(CFLAGS) -Iservices/nameserver -o $@ $< \
+	    fuzz/standalone_runner.c $(call obj,$(NS_LIB_SRCS)) \
+	    $(BUILD)/libmupif.a $(LDFLAGS) $(PKG_LIBS)
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/standalone_runner.c $(BUILD)/libmupif.a
 	@mkdir -p $(dir $@)
 	$(say) FUZZ $@
@@ -130,8 +180,11 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -g -O1 \
 fuzz-build:
 	@mkdir -p build-fuzz
 	@for h in $(FUZZ_HARNESSES); do \
-	    $(CLANG) $(FUZZ_CFLAGS) -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c \
-	        $(LIB_SRCS) $(PKG_LIBS) || exit 1; done
+	    $(CLANG) $(FUZZ_CFLAGS) -Iservices/db -Iservices/nameserver \
+	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
+	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
+	        serpent|pyro5|nsregex) echo $(NS_LIB_SRCS);; esac) \
+	        $(PKG_LIBS) || exit 1; done
 
 fuzz: setup fuzz-build
 	@sh fuzz/run_fuzz.sh $(FUZZ_TIME) $(FUZZ_HARNESSES)

@@ -53,6 +53,7 @@ static struct service services[] = {
 	{ .name = "broker",	.id = SVC_BROKER },
 	{ .name = "db",		.id = SVC_DB },
 	{ .name = "safeapi",	.id = SVC_SAFEAPI },
+	{ .name = "nameserver",	.id = SVC_NAMESERVER },
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 
@@ -236,7 +237,10 @@ load_policies(void)
 	for (i = 0; i < NSERVICES; i++) {
 		struct service *s = &services[i];
 
-		(void)snprintf(path, sizeof(path), "%s.profile", s->name);
+		/* The db on MongoDB needs the network: its own profile. */
+		(void)snprintf(path, sizeof(path), "%s%s.profile", s->name,
+		    s->id == SVC_DB && strcmp(L.c.db_backend, "mongo") == 0 ?
+		    "-mongo" : "");
 		if (policy_read(NULL, path, &text, &len) == -1) {
 			(void)fprintf(stderr, "mupif-central: policy %s/%s: "
 			    "%s\n", L.policy_dir, path, strerror(errno));
@@ -323,6 +327,7 @@ make_layout(void)
 	char		 path[PATH_MAX + 64], real[PATH_MAX];
 	size_t		 i;
 	struct service	*db = svc_by_id(SVC_DB), *br = svc_by_id(SVC_BROKER);
+	struct service	*ns = svc_by_id(SVC_NAMESERVER);
 	uid_t		 me = geteuid();
 	gid_t		 mg = getegid();
 
@@ -344,6 +349,7 @@ make_layout(void)
 	    P("run/empty") || make_dir(path, 0755, me, mg) == -1 ||
 	    P("db") || make_dir(path, 0700, db->uid, db->gid) == -1 ||
 	    P("audit") || make_dir(path, 0700, br->uid, br->gid) == -1 ||
+	    P("nameserver") || make_dir(path, 0700, ns->uid, ns->gid) == -1 ||
 	    P("backup") || make_dir(path, 0700, me, mg) == -1)
 		return -1;
 #undef P
@@ -450,6 +456,11 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.broker_timeout_ms);
 		json_gen_kv_int(g, "rate", (long long)L.c.broker_rate);
 		break;
+	case SVC_DB:
+		json_gen_kv_str(g, "backend", L.c.db_backend);
+		json_gen_kv_str(g, "mongo_uri", L.c.mongo_uri);
+		json_gen_kv_str(g, "mongo_db", L.c.mongo_db);
+		break;
 	case SVC_SAFEAPI:
 		json_gen_kv_str(g, "vpn_name", L.c.vpn_name);
 		json_gen_kv_int(g, "status_cache_ms",
@@ -458,6 +469,16 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.status_min_refresh_ms);
 		json_gen_kv_int(g, "call_timeout_ms",
 		    (long long)L.c.broker_timeout_ms + 1000);
+		break;
+	case SVC_NAMESERVER:
+		json_gen_kv_int(g, "ns_port", (long long)L.c.ns_port);
+		json_gen_kv_str(g, "bind_address", L.c.bind_address);
+		json_gen_kv_str(g, "ns_host", L.c.ns_host);
+		/* XXX fixed limits until they earn configuration keys:
+		 * Pyro requests are tiny (pyro5-ns allows 1 GiB). */
+		json_gen_kv_int(g, "max_message", 1024 * 1024);
+		json_gen_kv_int(g, "max_entries", 10000);
+		json_gen_kv_int(g, "max_connections", 4096);
 		break;
 	default:
 		break;

@@ -73,7 +73,7 @@ spawn_service(struct service *s, int chan, const char *startdoc,
     int privileged)
 {
 	int		 fdstart, fdbpf, devnull, src[7], i;
-	char		*envp[8];	/* 4 sanitizer settings, TZ, NULL */
+	char		*envp[8];	/* 4 sanitizer settings, TZ, mongoc, NULL */
 	char		 envbuf[4][512];
 	int		 nenv = 0;
 	char		*argv[2];
@@ -103,6 +103,9 @@ spawn_service(struct service *s, int chan, const char *startdoc,
 		}
 	/* UTC: time stamps never need /etc/localtime inside a jail. */
 	envp[nenv++] = (char *)(uintptr_t)"TZ=UTC0";
+	/* libmongoc's constructor would otherwise create a file in
+	 * /dev/shm before main(), which RLIMIT_FSIZE 0 kills. */
+	envp[nenv++] = (char *)(uintptr_t)"MONGOC_DISABLE_SHM=1";
 	envp[nenv] = NULL;
 	argv[0] = (char *)(uintptr_t)s->name;
 	argv[1] = NULL;

@@ -41,6 +41,15 @@ bchan_call(struct bchan *b, unsigned type, const char *target,
     const void *req, size_t reqlen, int timeout_ms, char **reply,
     size_t *replylen)
 {
+	return bchan_call_fd(b, type, target, req, reqlen, -1, timeout_ms,
+	    reply, replylen, NULL);
+}
+
+int
+bchan_call_fd(struct bchan *b, unsigned type, const char *target,
+    const void *req, size_t reqlen, int fd_in, int timeout_ms, char **reply,
+    size_t *replylen, int *fd_out)
+{
 	struct msg_hdr	 h;
 	struct msg	 m;
 	struct pollfd	 pfd;
@@ -52,6 +61,8 @@ bchan_call(struct bchan *b, unsigned type, const char *target,
 		*reply = NULL;
 	if (replylen != NULL)
 		*replylen = 0;
+	if (fd_out != NULL)
+		*fd_out = -1;
 	(void)pthread_mutex_lock(&b->mu);
 	id = b->next_id++;
 	if (b->next_id == 0)
@@ -60,7 +71,7 @@ bchan_call(struct bchan *b, unsigned type, const char *target,
 		(void)pthread_mutex_unlock(&b->mu);
 		return MST_BADREQ;
 	}
-	if (msg_send(b->fd, &h, req, reqlen, -1) == -1) {
+	if (msg_send(b->fd, &h, req, reqlen, fd_in) == -1) {
 		st = errno == EMSGSIZE ? MST_TOOBIG : MST_UNAVAILABLE;
 		(void)pthread_mutex_unlock(&b->mu);
 		return st;
@@ -90,14 +101,39 @@ bchan_call(struct bchan *b, unsigned type, const char *target,
 		if (r == MSG_RECV_BAD)
 			fatalx("malformed frame from broker: %s",
 			    frame_strerror(ferr));
-		if (m.fd != -1)
-			(void)close(m.fd);
 		if (!(m.hdr.flags & MSG_F_REPLY))
 			fatalx("unexpected request %s from broker",
 			    msg_type_name(m.hdr.type));
-		if (m.hdr.peerid != id)
+		if (m.hdr.peerid != id) {
+			if (m.fd != -1)
+				(void)close(m.fd);
 			continue;	/* a late reply to an earlier call */
+		}
 		st = (int)m.hdr.status;
+		if (m.fd != -1 && m.datalen == 0) {
+			/* The body did not fit in a frame. */
+			char	*body = NULL;
+			size_t	 bl = 0;
+
+			if (lseek(m.fd, 0, SEEK_SET) == -1 ||
+			    util_read_fd(m.fd, BCHAN_REPLY_MAX, &body,
+			    &bl) == -1)
+				st = MST_TOOBIG;
+			(void)close(m.fd);
+			if (st != MST_TOOBIG && reply != NULL) {
+				*reply = body;
+				if (replylen != NULL)
+					*replylen = bl;
+			} else
+				free(body);
+			break;
+		}
+		if (m.fd != -1) {
+			if (fd_out != NULL)
+				*fd_out = m.fd;
+			else
+				(void)close(m.fd);
+		}
 		if (reply != NULL) {
 			if ((*reply = malloc(m.datalen + 1)) == NULL) {
 				st = MST_INTERNAL;
@@ -145,13 +181,20 @@ void
 bchan_reply(struct bchan *b, const struct msg *req, unsigned status,
     const void *p, size_t len)
 {
+	bchan_reply_fd(b, req, status, p, len, -1);
+}
+
+void
+bchan_reply_fd(struct bchan *b, const struct msg *req, unsigned status,
+    const void *p, size_t len, int fd)
+{
 	struct msg_hdr h;
 
 	if (msg_hdr_init(&h, req->hdr.type, req->hdr.peerid, MSG_F_REPLY,
 	    status, NULL) == -1)
 		fatalx("bchan_reply: header");
 	memcpy(h.target, req->hdr.target, sizeof(h.target));
-	if (msg_send(b->fd, &h, p, len, -1) == -1) {
+	if (msg_send(b->fd, &h, p, len, fd) == -1) {
 		if (errno == EMSGSIZE) {
 			if (msg_hdr_init(&h, req->hdr.type, req->hdr.peerid,
 			    MSG_F_REPLY, MST_TOOBIG, NULL) == 0 &&

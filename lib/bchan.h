@@ -35,11 +35,26 @@ void	 bchan_ready(struct bchan *, const char *summary);
 int	 bchan_call(struct bchan *, unsigned type, const char *target,
 	    const void *req, size_t reqlen, int timeout_ms, char **reply,
 	    size_t *replylen);
+/*
+ * The same with descriptors: fd_in (or -1) travels with the request (the
+ * broker passes it only where broker.policy says "(fd)").  A reply whose
+ * body did not fit in a frame arrives as a memfd with an empty payload; it
+ * is read into *reply (at most BCHAN_REPLY_MAX bytes).  Any other reply
+ * descriptor (file.get) is handed to the caller in *fd_out (which must
+ * then close it), or closed when fd_out is NULL.
+ */
+#define BCHAN_REPLY_MAX	(64 * 1024 * 1024)
+int	 bchan_call_fd(struct bchan *, unsigned type, const char *target,
+	    const void *req, size_t reqlen, int fd_in, int timeout_ms,
+	    char **reply, size_t *replylen, int *fd_out);
 /* Wait for one request (blocking).  1 with m filled (data points into the
  * channel buffer until the next call), 0 when the broker closed. */
 int	 bchan_serve_one(struct bchan *, struct msg *m) WUR;
 /* Answer request req with status and payload. */
 void	 bchan_reply(struct bchan *, const struct msg *req, unsigned status,
 	    const void *p, size_t len);
+/* The same with a descriptor (or -1), which stays the caller's. */
+void	 bchan_reply_fd(struct bchan *, const struct msg *req,
+	    unsigned status, const void *p, size_t len, int fd);
 
 #endif /* BCHAN_H */

@@ -34,6 +34,9 @@ struct conf {
 	uint64_t	status_cache_ms;
 	uint64_t	status_min_refresh_ms;
 	uint64_t	broker_rate;
+	char		db_backend[16];		/* sqlite | mongo */
+	char		mongo_uri[1024];	/* secret: never printed */
+	char		mongo_db[64];
 	uint64_t	debug;
 };
 

@@ -43,7 +43,31 @@ enum svc_id {
 	X(MSG_EXEC_COUNT,	"execution.count_by_status", SVC_DB)	\
 	X(MSG_SETTINGS_GET,	"settings.get",		SVC_DB)		\
 	X(MSG_SETTINGS_PUT,	"settings.put",		SVC_DB)		\
-	X(MSG_DB_PING,		"db.ping",		SVC_DB)
+	X(MSG_DB_PING,		"db.ping",		SVC_DB)		\
+	X(MSG_USECASE_GET,	"usecase.get",		SVC_DB)		\
+	X(MSG_USECASE_LIST,	"usecase.list",		SVC_DB)		\
+	X(MSG_USECASE_INSERT,	"usecase.insert",	SVC_DB)		\
+	X(MSG_WORKFLOW_GET,	"workflow.get",		SVC_DB)		\
+	X(MSG_WORKFLOW_GET_VERSION, "workflow.get_version", SVC_DB)	\
+	X(MSG_WORKFLOW_LIST,	"workflow.list",	SVC_DB)		\
+	X(MSG_WORKFLOW_INSERT,	"workflow.insert",	SVC_DB)		\
+	X(MSG_WORKFLOW_UPDATE,	"workflow.update",	SVC_DB)		\
+	X(MSG_WORKFLOW_HISTORY_INSERT, "workflow.history_insert", SVC_DB) \
+	X(MSG_EXEC_GET,		"execution.get",	SVC_DB)		\
+	X(MSG_EXEC_LIST,	"execution.list",	SVC_DB)		\
+	X(MSG_EXEC_INSERT,	"execution.insert",	SVC_DB)		\
+	X(MSG_EXEC_CREATE,	"execution.create",	SVC_DB)		\
+	X(MSG_EXEC_SET_FIELD,	"execution.set_field",	SVC_DB)		\
+	X(MSG_EXEC_SCHEDULE,	"execution.schedule",	SVC_DB)		\
+	X(MSG_EXEC_CLAIM,	"execution.claim",	SVC_DB)		\
+	X(MSG_EXEC_SET_IO_ITEM,	"execution.set_io_item", SVC_DB)	\
+	X(MSG_IODATA_GET,	"iodata.get",		SVC_DB)		\
+	X(MSG_IODATA_INSERT,	"iodata.insert",	SVC_DB)		\
+	X(MSG_STAT_GET,		"stat.get",		SVC_DB)		\
+	X(MSG_STAT_UPDATE,	"stat.update",		SVC_DB)		\
+	X(MSG_LOG_INSERT,	"log.insert",		SVC_DB)		\
+	X(MSG_FILE_PUT,		"file.put",		SVC_DB)		\
+	X(MSG_FILE_GET,		"file.get",		SVC_DB)
 
 enum msg_type {
 #define X(id, name, callee) id,

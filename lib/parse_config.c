@@ -46,6 +46,9 @@ static const struct ckey {
 	U(status_cache_ms,	"MUPIF_STATUS_CACHE_MS", 0, 3600000),
 	U(status_min_refresh_ms, "MUPIF_STATUS_MIN_REFRESH_MS", 0, 3600000),
 	U(broker_rate,		"MUPIF_BROKER_RATE", 1, 10000000),
+	S(db_backend,		"MUPIF_DB_BACKEND"),
+	S(mongo_uri,		"MUPIF_MONGO_URI"),
+	S(mongo_db,		"MUPIF_MONGO_DB"),
 	B(debug,		"MUPIF_DEBUG"),
 #undef S
 #undef U
@@ -73,6 +76,8 @@ conf_defaults(struct conf *c)
 	c->status_cache_ms = 2000;
 	c->status_min_refresh_ms = 250;
 	c->broker_rate = 5000;
+	(void)strlcpy(c->db_backend, "sqlite", sizeof(c->db_backend));
+	(void)strlcpy(c->mongo_db, "MuPIF", sizeof(c->mongo_db));
 	c->debug = 0;
 }
 
@@ -271,6 +276,22 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "persistent: must not be empty");
 		return -1;
 	}
+	if (strcmp(c->db_backend, "sqlite") != 0 &&
+	    strcmp(c->db_backend, "mongo") != 0) {
+		(void)snprintf(err, errlen, "db_backend: \"%s\" is neither "
+		    "sqlite nor mongo", c->db_backend);
+		return -1;
+	}
+	if (strcmp(c->db_backend, "mongo") == 0 &&
+	    strncmp(c->mongo_uri, "mongodb://", 10) != 0) {
+		(void)snprintf(err, errlen, "mongo_uri: db_backend is mongo, so "
+		    "a mongodb:// URI is required");
+		return -1;
+	}
+	if (c->mongo_db[0] == '\0') {
+		(void)snprintf(err, errlen, "mongo_db: must not be empty");
+		return -1;
+	}
 	if (c->vpn_name[0] == '\0') {
 		(void)snprintf(err, errlen, "vpn_name: must not be empty");
 		return -1;
@@ -305,7 +326,12 @@ conf_dump(const struct conf *c, int fd)
 	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++) {
 		const char *field = (const char *)c + ckeys[i].off;
 
-		if (ckeys[i].type == C_STR)
+		if (ckeys[i].type == C_STR && strcmp(ckeys[i].key,
+		    "mongo_uri") == 0)	/* may hold a password */
+			n = snprintf(line, sizeof(line), "%-18s = %s   # %s\n",
+			    ckeys[i].key, field[0] != '\0' ? "(set, not shown)" :
+			    "\"\"", ckeys[i].env);
+		else if (ckeys[i].type == C_STR)
 			n = snprintf(line, sizeof(line), "%-18s = \"%s\"   # %s\n",
 			    ckeys[i].key, field, ckeys[i].env);
 		else {

@@ -68,4 +68,20 @@ if [ ! -f "$venv/.req-stamp" ] || ! cmp -s "$req" "$venv/.req-stamp"; then
 	cp "$req" "$venv/.req-stamp"
 fi
 
+# The MongoDB-wire test server of the db conformance stage (jongodb 0.1.6,
+# ../shared/ENVIRONMENT.md section 2): one native binary in an npm package,
+# kept under .jongodb/.  Without it that stage fails; it is not skipped.
+jbin="$top/.jongodb/node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb"
+if [ ! -x "$jbin" ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "setup: npm not found: cannot install jongodb; the MongoDB" \
+		    "test stage will fail" >&2
+	elif ! npm install --prefix "$top/.jongodb" --no-audit --no-fund \
+	    --loglevel=error @jongodb/memory-server-bin-linux-x64-gnu@0.1.6 \
+	    >/dev/null; then
+		echo "setup: installing jongodb failed; the MongoDB test" \
+		    "stage will fail" >&2
+	fi
+fi
+
 date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"

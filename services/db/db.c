@@ -3,15 +3,19 @@
  *
  * Trust: holds the database; answers only typed operations that arrive
  * through the broker (caller already checked against broker.policy, and
- * stamped by the broker).  Each payload is read by one typed reader with
- * size and depth caps; no operation takes a raw query.  Confined by
- * policy/db.profile and policy/db.seccomp: chrooted into persistent/db as
- * mupif-db, no network namespace, no capabilities.
+ * stamped by the broker).  Each payload is read by one typed reader in
+ * db_ops.c; no operation takes a raw query.  Answers too large for one
+ * frame travel as a sealed memfd.  Confined by policy/db.profile and
+ * policy/db.seccomp: chrooted into persistent/db as mupif-db, no network
+ * namespace (SQLite), no capabilities.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bchan.h"
@@ -22,119 +26,140 @@
 #include "banned.h"
 
 #define DB_FILE		"mupif.sqlite"	/* in the jail (the cwd) */
-#define DB_MAX_PAYLOAD	(MSG_MAX - MSG_HDR_LEN)
 
-/* Payload must be empty or "{}" for operations without arguments. */
+/* A sealed memfd holding len bytes, or -1. */
 static int
-no_args(const struct msg *m)
+sealed(const void *p, size_t len)
 {
-	yajl_val	v;
-	char		err[64];
-	int		ok;
+	int fd;
 
-	if (m->datalen == 0)
-		return 1;
-	v = json_parse(m->data, m->datalen, 64, 2, err, sizeof(err));
-	ok = v != NULL && YAJL_IS_OBJECT(v) && v->u.object.len == 0;
-	yajl_tree_free(v);
-	return ok;
+	if ((fd = memfd_create("reply", MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		return -1;
+	if (util_write_all(fd, p, len) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void
-dispatch(struct bchan *bc, struct db *db, const struct msg *m)
+serve(struct bchan *bc, struct db_backend *b, struct msg *m)
 {
 	yajl_gen		 g;
-	yajl_val		 doc = NULL;
-	const unsigned char	*out;
+	const unsigned char	*out = NULL;
 	size_t			 outlen = 0;
-	char			 err[128];
-	int			 st;
+	char			 err[256], body[320];
+	int			 st, fd_out = -1, big = -1;
 
 	if ((g = json_gen_new()) == NULL)
 		fatal("yajl_gen_alloc");
-	switch (m->hdr.type) {
-	case MSG_DB_PING:
-	case MSG_EXEC_COUNT:
-	case MSG_SETTINGS_GET:
-		if (!no_args(m)) {
-			st = MST_BADREQ;
-			break;
-		}
-		if (m->hdr.type == MSG_DB_PING) {
-			(void)yajl_gen_map_open(g);
-			json_gen_cstr(g, "ok");
-			(void)yajl_gen_bool(g, 1);
-			(void)yajl_gen_map_close(g);
-			st = MST_OK;
-		} else if (m->hdr.type == MSG_EXEC_COUNT)
-			st = db_exec_count(db, g);
-		else
-			st = db_settings_get(db, g);
-		break;
-	case MSG_SETTINGS_PUT:
-		doc = json_parse(m->data, m->datalen, 16 * 1024, 2, err,
-		    sizeof(err));
-		if (doc == NULL || !YAJL_IS_OBJECT(doc)) {
-			log_warnx("settings.put from %s: %s",
-			    svc_name(m->hdr.caller),
-			    doc == NULL ? err : "not an object");
-			st = MST_BADREQ;
-			break;
-		}
-		st = db_settings_put(db, doc, (const char *)m->data,
-		    m->datalen, g);
-		break;
-	default:
-		log_warnx("operation %s is not served here",
-		    msg_type_name(m->hdr.type));
-		st = MST_BADREQ;
-		break;
-	}
-	if (st == MST_OK)
+	st = db_dispatch(b, m->hdr.type, m->data, m->datalen, m->fd, &fd_out,
+	    g, err, sizeof(err));
+	if (st == MST_OK) {
 		(void)yajl_gen_get_buf(g, &out, &outlen);
-	else
-		out = NULL;
-	bchan_reply(bc, m, (unsigned)st, out, out != NULL ? outlen : 0);
-	yajl_tree_free(doc);
+		/* Too big for a frame: the whole answer goes in a memfd
+		 * (file.get already has its own fd). */
+		if (outlen > MSG_MAX - MSG_HDR_LEN && fd_out == -1) {
+			if ((big = sealed(out, outlen)) == -1)
+				st = MST_INTERNAL;
+			out = NULL;
+			outlen = 0;
+		}
+	}
+	if (st != MST_OK) {
+		yajl_gen e = json_gen_new();
+		const unsigned char *eb;
+		size_t el;
+
+		if (st != MST_NOTFOUND)
+			log_info("%s from %s: %s", msg_type_name(m->hdr.type),
+			    svc_name(m->hdr.caller), err);
+		/* {"detail": "..."}: what the API layer shows. */
+		if (e != NULL) {
+			(void)yajl_gen_map_open(e);
+			json_gen_kv_str(e, "detail", err);
+			(void)yajl_gen_map_close(e);
+			if (yajl_gen_get_buf(e, &eb, &el) == yajl_gen_status_ok &&
+			    el < sizeof(body)) {
+				memcpy(body, eb, el);
+				out = (const unsigned char *)body;
+				outlen = el;
+			}
+			yajl_gen_free(e);
+		}
+		if (fd_out != -1) {
+			(void)close(fd_out);
+			fd_out = -1;
+		}
+	}
+	bchan_reply_fd(bc, m, (unsigned)st, out, outlen,
+	    fd_out != -1 ? fd_out : big);
+	if (fd_out != -1)
+		(void)close(fd_out);
+	if (big != -1)
+		(void)close(big);
 	yajl_gen_free(g);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct sandbox	 sb;
-	struct bchan	 bc;
-	struct msg	 m;
-	struct db	*db;
-	char		 err[256];
+	struct sandbox		 sb;
+	struct bchan		 bc;
+	struct msg		 m;
+	struct db_backend	*b;
+	const char		*backend, *uri, *mdb;
+	char			 err[256], where[128];
+	int			 seeded;
 
 	(void)argc;
 	(void)argv;
 	sandbox_start(&sb, "db");
 	if (bchan_init(&bc, FD_BROKER) == -1)
 		fatal("bchan_init");
-	/* SIGTERM keeps its default action: every write is a SQLite
+	/* SIGTERM keeps its default action: every write is one SQLite
 	 * transaction, so dying between requests loses nothing. */
-	if (
-	    signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	if (signal(SIGINT, SIG_IGN) == SIG_ERR ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
+	if ((backend = json_get_str(sb.config, "backend")) == NULL ||
+	    (uri = json_get_str(sb.config, "mongo_uri")) == NULL ||
+	    (mdb = json_get_str(sb.config, "mongo_db")) == NULL)
+		fatalx("start-up document: no backend");
 	sandbox_jail(&sb);
-	if ((db = db_sqlite_open(DB_FILE, err, sizeof(err))) == NULL)
+	if (strcmp(backend, "mongo") == 0) {
+		/* Connected before the seal: the filter then only allows
+		 * talking on sockets, not resolving names (use a numeric
+		 * host in mongo_uri). */
+		if ((b = db_mongo_open(uri, mdb, err, sizeof(err))) == NULL)
+			fatalx("database: %s", err);
+		(void)snprintf(where, sizeof(where), "MongoDB database %s", mdb);
+	} else {
+		if ((b = db_sqlite_open(DB_FILE, err, sizeof(err))) == NULL)
+			fatalx("database: %s", err);
+		(void)snprintf(where, sizeof(where), "SQLite file %s", DB_FILE);
+	}
+	if ((seeded = db_seed(b, err, sizeof(err))) == -1)
 		fatalx("database: %s", err);
+	if (seeded)
+		log_info("seeded Settings, the Demo use case and Stat");
 	sandbox_seal(&sb);
+	/* The URI may hold a password: wipe it before it is freed. */
+	explicit_bzero((char *)(uintptr_t)uri, strlen(uri));
 	sandbox_free(&sb);
-	bchan_ready(&bc, "sqlite " DB_FILE);
-	log_info("serving SQLite database %s", DB_FILE);
+	bchan_ready(&bc, b->name);
+	log_info("serving the %s", where);
 
 	while (bchan_serve_one(&bc, &m) == 1) {
+		serve(&bc, b, &m);
 		if (m.fd != -1) {
 			(void)close(m.fd);
 			m.fd = -1;
 		}
-		dispatch(&bc, db, &m);
 	}
-	db_sqlite_close(db);
+	b->close(b);
 	log_info("exiting");
 	return 0;
 }

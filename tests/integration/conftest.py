@@ -19,7 +19,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("MUPIF_BUILD", ROOT / "build-asan"))
 CENTRAL = BUILD / "mupif-central"
-SERVICES = ("broker", "db", "safeapi")
+SERVICES = ("broker", "db", "safeapi", "nameserver")
 
 
 def free_port():
@@ -49,6 +49,7 @@ class Node:
         self.port = free_port()
         self.conf = self.dir / "node.conf"
         ports = [free_port() for _ in range(3)]
+        self.ns_port = ports[2]
         self.conf.write_text(
             "# written by tests/integration/conftest.py\n"
             f"safeapi_port = {self.port}\n"
@@ -71,6 +72,11 @@ class Node:
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ns_uri(self):
+        """The nameserver's own Pyro URI on this node."""
+        return f"PYRO:Pyro.NameServer@127.0.0.1:{self.ns_port}"
 
     def cli(self, *args, check=False):
         r = subprocess.run(self.prefix + [str(CENTRAL), "--config", str(self.conf),

@@ -78,14 +78,15 @@ def test_01_07_db_down_is_failed_not_500(node):
 
 def test_01_08_status_command(node):
     r = node.cli("status", check=True)
-    for s in ("broker", "db", "safeapi"):
+    for s in ("broker", "db", "safeapi", "nameserver"):
         line = [l for l in r.stdout.splitlines() if l.startswith(s + " ")]
         assert line and line[0].rstrip().endswith("yes"), r.stdout
     j = node.cli("status", "--json", check=True)
     import json
     doc = json.loads(j.stdout)
     assert doc["all_confined"] is True
-    assert {s["name"] for s in doc["services"]} == {"broker", "db", "safeapi"}
+    assert {s["name"] for s in doc["services"]} == {"broker", "db", "safeapi",
+                                                    "nameserver"}
 
 
 def test_01_09_no_cache_is_rate_limited(fresh_node):

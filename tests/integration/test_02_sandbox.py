@@ -10,7 +10,7 @@ import pytest
 from conftest import SERVICES, proc_status
 
 USERS = {"broker": "mupif-broker", "db": "mupif-db",
-         "safeapi": "mupif-safeapi"}
+         "safeapi": "mupif-safeapi", "nameserver": "mupif-ns"}
 
 
 @pytest.mark.parametrize("svc", SERVICES)
@@ -30,7 +30,8 @@ def test_02_01_proc_status(node, svc):
 
 
 @pytest.mark.parametrize("svc,jail", [("broker", "audit"), ("db", "db"),
-                                      ("safeapi", "run/empty")])
+                                      ("safeapi", "run/empty"),
+                                      ("nameserver", "nameserver")])
 def test_02_02_jail_and_namespaces(node, svc, jail):
     pid = node.pids()[svc]
     assert os.readlink(f"/proc/{pid}/root") == str(node.persist / jail)

@@ -107,14 +107,16 @@ def test_05_10_persistent_layout(node):
     p = node.persist
     for sub, user, mode in [("db", "mupif-db", 0o700),
                             ("audit", "mupif-broker", 0o700),
+                            ("nameserver", "mupif-ns", 0o700),
                             ("logs", "root", 0o750),
                             ("run/empty", "root", 0o755)]:
         st = os.stat(p / sub)
         assert stat.S_IMODE(st.st_mode) == mode, sub
         assert pwd.getpwuid(st.st_uid).pw_name == user, sub
     assert (p / "db/mupif.sqlite").exists()
+    assert (p / "nameserver/nameserver.sqlite").exists()
     assert os.listdir(p / "run/empty") == []
-    for s in ("launcher", "broker", "db", "safeapi"):
+    for s in ("launcher", "broker", "db", "safeapi", "nameserver"):
         assert (p / "logs" / f"{s}.log").exists()
 
 

@@ -7,7 +7,8 @@ import pytest
 from conftest import ROOT
 
 RELEASE = ROOT / "build"
-BINS = ["mupif-central", "mupif-broker", "mupif-db", "mupif-safeapi"]
+BINS = ["mupif-central", "mupif-broker", "mupif-db", "mupif-safeapi",
+        "mupif-nameserver"]
 
 
 def readelf(*args):

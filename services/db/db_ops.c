@@ -1,0 +1,1846 @@
+/*
+ * db_ops.c - the typed operations of the db service (see db.h).
+ *
+ * Each broker operation has one reader here that validates its payload
+ * before anything is read or written: the payload is a JSON object with
+ * a fixed set of allowed keys, each of a fixed type and bounded length;
+ * stored documents are checked against the collection's field list
+ * (mupifDB's models, spec/rest-api.md section 2).  No operation takes a
+ * filter or an update document from the caller.  Fuzzed, with a real
+ * in-memory SQLite backend, by fuzz/fuzz_dbops.c.
+ *
+ * Trust: payloads come from other services through the broker, which has
+ * already checked that the caller may ask for the operation; they are
+ * still untrusted input.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "msg_types.h"
+#include "banned.h"
+
+#define REQ_MAX		(512 * 1024)	/* payload of one request */
+#define STR_MAX		4096		/* a string field */
+#define PAGE_MAX	1000		/* documents in one page */
+#define LIST_MAX	100000		/* documents of num_limit = 0 */
+#define CAS_TRIES	16		/* compare-and-set retries */
+#define FILE_MAX	(256ULL * 1024 * 1024)
+
+/* Field types, as bits. */
+#define T_STR	0x01
+#define T_NULL	0x02
+#define T_INT	0x04
+#define T_NUM	0x08
+#define T_BOOL	0x10
+#define T_OBJ	0x20
+#define T_ARR	0x40
+#define T_ANY	0x7f
+
+struct field {
+	const char	*name;
+	int		 types;
+	int		 required;
+};
+
+#define F_ID	{ "_id", T_STR | T_NULL, 0 }, { "parent", T_OBJ | T_NULL, 0 }
+
+static const struct field usecase_fields[] = {
+	F_ID,
+	{ "ucid", T_STR, 1 },
+	{ "Description", T_STR | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field workflow_fields[] = {
+	F_ID,
+	{ "wid", T_STR, 1 },
+	{ "Description", T_STR, 1 },
+	{ "GridFSID", T_STR | T_NULL, 0 },
+	{ "UseCase", T_STR, 1 },
+	{ "IOCard", T_OBJ, 1 },
+	{ "modulename", T_STR, 1 },
+	{ "classname", T_STR, 1 },
+	{ "Models", T_ARR, 0 },
+	{ "EDMMapping", T_ARR, 0 },
+	{ "Version", T_INT, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field execution_fields[] = {
+	F_ID,
+	{ "workflow", T_STR | T_NULL, 0 },
+	{ "WorkflowID", T_STR, 1 },
+	{ "WorkflowVersion", T_INT, 1 },
+	{ "Status", T_STR, 0 },
+	{ "CreatedDate", T_STR, 1 },
+	{ "SubmittedDate", T_STR | T_NULL, 0 },
+	{ "ScheduledDate", T_STR | T_NULL, 0 },
+	{ "StartDate", T_STR | T_NULL, 0 },
+	{ "EndDate", T_STR | T_NULL, 0 },
+	{ "ExecutionLog", T_STR | T_NULL, 0 },
+	{ "RequestedBy", T_STR, 1 },
+	{ "UserIP", T_STR | T_NULL, 0 },
+	{ "Task_ID", T_STR | T_NULL, 0 },
+	{ "label", T_STR | T_NULL, 0 },
+	{ "Attempts", T_INT | T_STR, 0 },
+	{ "EDMMapping", T_ARR, 0 },
+	{ "workflowURI", T_STR | T_NULL, 0 },
+	{ "loggerURI", T_STR | T_NULL, 0 },
+	{ "Inputs", T_STR, 1 },
+	{ "Outputs", T_STR, 1 },
+	{ "InputsData", T_ARR | T_NULL, 0 },
+	{ "OutputsData", T_ARR | T_NULL, 0 },
+	{ "canBeSubmitted", T_BOOL | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field iodata_fields[] = {
+	F_ID,
+	{ "_rev", T_INT, 0 },	/* ours: revision of the DataSet */
+	{ "DataSet", T_ARR, 0 },
+	{ "Name", T_STR, 0 },
+	{ "Type", T_STR, 1 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field settings_fields[] = {
+	{ "projectName", T_STR, 0 },
+	{ "projectLogoUrl", T_STR, 0 },
+	{ "webUrl", T_STR, 0 },
+	{ "projectAbout", T_STR, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const char *const statuses[] = {
+	"Created", "Pending", "Scheduled", "Running", "Finished", "Failed",
+	NULL,
+};
+
+/* Keys execution.set_field accepts: what mupifDB's clients set (7.1). */
+static const char *const settable[] = {
+	"Status", "Attempts", "ExecutionLog", "workflowURI", "loggerURI",
+	"Task_ID", "label", "RequestedBy", "SubmittedDate", NULL,
+};
+
+struct ctx {
+	struct db_backend	*b;
+	yajl_gen		 g;
+	char			*err;
+	size_t			 errlen;
+	int			 fd_in;
+	int			*fd_out;
+};
+
+static int
+fail(struct ctx *c, int st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct ctx *c, int st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+type_ok(yajl_val v, int types)
+{
+	if (YAJL_IS_STRING(v))
+		return (types & T_STR) && strlen(v->u.string) <= STR_MAX;
+	if (YAJL_IS_NULL(v))
+		return types & T_NULL;
+	if (YAJL_IS_INTEGER(v))
+		return types & (T_INT | T_NUM);
+	if (YAJL_IS_DOUBLE(v))
+		return types & T_NUM;
+	if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		return types & T_BOOL;
+	if (YAJL_IS_OBJECT(v))
+		return types & T_OBJ;
+	if (YAJL_IS_ARRAY(v))
+		return types & T_ARR;
+	return 0;
+}
+
+/* Check an object against a field list: no unknown keys, types right,
+ * required ones present, "_id" absent or a 24-hex id. */
+static int
+check_fields(struct ctx *c, yajl_val v, const struct field *f,
+    const char *what)
+{
+	size_t	i, j;
+
+	if (v == NULL || !YAJL_IS_OBJECT(v))
+		return fail(c, MST_BADREQ, "%s: not an object", what);
+	for (i = 0; i < v->u.object.len; i++) {
+		const char *k = v->u.object.keys[i];
+
+		for (j = 0; f[j].name != NULL; j++)
+			if (strcmp(f[j].name, k) == 0)
+				break;
+		if (f[j].name == NULL)
+			return fail(c, MST_BADREQ, "%s: unknown field \"%.64s\"",
+			    what, k);
+		if (!type_ok(v->u.object.values[i], f[j].types))
+			return fail(c, MST_BADREQ, "%s: field \"%s\" has the "
+			    "wrong type or is too long", what, k);
+	}
+	for (j = 0; f[j].name != NULL; j++)
+		if (f[j].required && json_get(v, f[j].name) == NULL)
+			return fail(c, MST_BADREQ, "%s: field \"%s\" is "
+			    "required", what, f[j].name);
+	if (json_get(v, "_id") != NULL && !YAJL_IS_NULL(json_get(v, "_id")) &&
+	    !db_id_ok(json_get_str(v, "_id")))
+		return fail(c, MST_BADREQ, "%s: \"_id\" is not a 24-hex id",
+		    what);
+	return MST_OK;
+}
+
+/* Arguments of an operation: an object with only these keys. */
+static int
+args(struct ctx *c, yajl_val v, const char *const *allowed)
+{
+	const char *bad;
+
+	if (v == NULL || !YAJL_IS_OBJECT(v))
+		return fail(c, MST_BADREQ, "payload is not an object");
+	if (json_only_keys(v, allowed, &bad) == -1)
+		return fail(c, MST_BADREQ, "unknown argument \"%.64s\"", bad);
+	return MST_OK;
+}
+
+/* A required string argument of at most max bytes (no NUL: json.c). */
+static const char *
+arg_str(struct ctx *c, yajl_val v, const char *key, size_t max, int *st)
+{
+	const char *s = json_get_str(v, key);
+
+	if (s == NULL || strlen(s) > max) {
+		*st = fail(c, MST_BADREQ, "argument \"%s\" must be a string "
+		    "of at most %zu bytes", key, max);
+		return NULL;
+	}
+	return s;
+}
+
+static const char *
+arg_id(struct ctx *c, yajl_val v, const char *key, int *st)
+{
+	const char *s = json_get_str(v, key);
+
+	if (!db_id_ok(s)) {
+		*st = fail(c, MST_NOTFOUND, "argument \"%s\" is not a 24-hex "
+		    "id", key);
+		return NULL;
+	}
+	return s;
+}
+
+/* Optional integer argument; default if absent. */
+static int
+arg_int(struct ctx *c, yajl_val v, const char *key, long long def,
+    long long *out)
+{
+	yajl_val x = json_get(v, key);
+
+	if (x == NULL || YAJL_IS_NULL(x)) {
+		*out = def;
+		return MST_OK;
+	}
+	if (!YAJL_IS_INTEGER(x))
+		return fail(c, MST_BADREQ, "argument \"%s\" must be an integer",
+		    key);
+	*out = x->u.number.i;
+	return MST_OK;
+}
+
+/* Insert a raw, already valid JSON value into the generator. */
+static void
+gen_raw(yajl_gen g, const char *json, size_t len)
+{
+	(void)yajl_gen_number(g, json, len);
+}
+
+/* Re-serialise a parsed value. */
+static void
+gen_val(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_STRING(v))
+		(void)yajl_gen_string(g, (const unsigned char *)v->u.string,
+		    strlen(v->u.string));
+	else if (YAJL_IS_NUMBER(v))
+		(void)yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	else if (YAJL_IS_TRUE(v))
+		(void)yajl_gen_bool(g, 1);
+	else if (YAJL_IS_FALSE(v))
+		(void)yajl_gen_bool(g, 0);
+	else if (YAJL_IS_OBJECT(v)) {
+		(void)yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_gen_cstr(g, v->u.object.keys[i]);
+			gen_val(g, v->u.object.values[i]);
+		}
+		(void)yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		(void)yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			gen_val(g, v->u.array.values[i]);
+		(void)yajl_gen_array_close(g);
+	} else
+		(void)yajl_gen_null(g);
+}
+
+/* A value as JSON text (heap, caller frees). */
+static char *
+val_json(yajl_val v)
+{
+	yajl_gen		 g = json_gen_new();
+	const unsigned char	*buf;
+	size_t			 len;
+	char			*out = NULL;
+
+	if (g == NULL)
+		return NULL;
+	gen_val(g, v);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (out = malloc(len + 1)) != NULL) {
+		memcpy(out, buf, len);
+		out[len] = '\0';
+	}
+	yajl_gen_free(g);
+	return out;
+}
+
+/* A string as a JSON string literal (heap). */
+static char *
+str_json(const char *s)
+{
+	yajl_gen		 g = json_gen_new();
+	const unsigned char	*buf;
+	size_t			 len;
+	char			*out = NULL;
+
+	if (g == NULL)
+		return NULL;
+	if (s == NULL)
+		(void)yajl_gen_null(g);
+	else
+		json_gen_cstr(g, s);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (out = malloc(len + 1)) != NULL) {
+		memcpy(out, buf, len);
+		out[len] = '\0';
+	}
+	yajl_gen_free(g);
+	return out;
+}
+
+/* "now" as mupifDB writes it: ISO 8601 without a zone (we run in UTC). */
+static void
+iso_now(char *buf, size_t len)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		tmp[32];
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		tmp[0] = '\0';
+	(void)snprintf(buf, len, "%s.%06ld", tmp, (long)(ts.tv_nsec / 1000));
+}
+
+/* Collect documents found by a query. */
+struct found {
+	char	**docs;
+	size_t	 n, cap;
+	int	 oom;
+};
+
+static int
+found_cb(void *arg, const char *json, size_t len)
+{
+	struct found	*f = arg;
+	char		**nd, *d;
+
+	if (f->n == f->cap) {
+		size_t ncap = f->cap == 0 ? 16 : f->cap * 2;
+
+		if ((nd = reallocarray(f->docs, ncap, sizeof(*nd))) == NULL) {
+			f->oom = 1;
+			return 1;
+		}
+		f->docs = nd;
+		f->cap = ncap;
+	}
+	if ((d = malloc(len + 1)) == NULL) {
+		f->oom = 1;
+		return 1;
+	}
+	memcpy(d, json, len);
+	d[len] = '\0';
+	f->docs[f->n++] = d;
+	return 0;
+}
+
+static void
+found_free(struct found *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->docs[i]);
+	free(f->docs);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The first document of a query, or MST_NOTFOUND. */
+static int
+find_one(struct ctx *c, struct db_query *q, char **doc)
+{
+	struct found	f;
+	int		st;
+
+	memset(&f, 0, sizeof(f));
+	*doc = NULL;
+	q->limit = 1;
+	st = c->b->find(c->b, q, found_cb, &f);
+	if (st == MST_OK && f.oom)
+		st = MST_INTERNAL;
+	if (st == MST_OK && f.n == 0)
+		st = MST_NOTFOUND;
+	if (st == MST_OK) {
+		*doc = f.docs[0];
+		f.docs[0] = NULL;
+	}
+	found_free(&f);
+	return st;
+}
+
+/* {"collection": [...], "pagination": {...}} for one page of a query. */
+static int
+page_of(struct ctx *c, struct db_query *q, long long page, long long size,
+    long long num_limit, int has_num_limit)
+{
+	struct found	f;
+	uint64_t	total = 0;
+	size_t		i;
+	int		st;
+
+	if (page < 1)
+		page = 1;
+	if (size < 1)
+		size = 20;
+	if (size > PAGE_MAX)
+		size = PAGE_MAX;
+	q->skip = (uint64_t)(page - 1) * (uint64_t)size;
+	q->limit = (uint64_t)size;
+	if (has_num_limit) {
+		/* mupifDB: num_limit overrides pageSize; 0 or less means
+		 * everything (capped here). */
+		q->skip = 0;
+		q->limit = num_limit > 0 && num_limit < LIST_MAX ?
+		    (uint64_t)num_limit : LIST_MAX;
+		size = (long long)q->limit;
+		page = 1;
+	}
+	if ((st = c->b->count(c->b, q, &total)) != MST_OK)
+		return fail(c, st, "count failed");
+	memset(&f, 0, sizeof(f));
+	st = c->b->find(c->b, q, found_cb, &f);
+	if (st == MST_OK && f.oom)
+		st = MST_INTERNAL;
+	if (st != MST_OK) {
+		found_free(&f);
+		return fail(c, st, "query failed");
+	}
+	(void)yajl_gen_map_open(c->g);
+	json_gen_cstr(c->g, "collection");
+	(void)yajl_gen_array_open(c->g);
+	for (i = 0; i < f.n; i++)
+		gen_raw(c->g, f.docs[i], strlen(f.docs[i]));
+	(void)yajl_gen_array_close(c->g);
+	json_gen_cstr(c->g, "pagination");
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_int(c->g, "page", page);
+	json_gen_kv_int(c->g, "pageSize", size);
+	json_gen_kv_int(c->g, "totalCount", (long long)total);
+	(void)yajl_gen_map_close(c->g);
+	(void)yajl_gen_map_close(c->g);
+	found_free(&f);
+	return MST_OK;
+}
+
+static int
+gen_entity_doc(struct ctx *c, const char *doc)
+{
+	gen_raw(c->g, doc, strlen(doc));
+	return MST_OK;
+}
+
+static int
+gen_id(struct ctx *c, const char *id)
+{
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_str(c->g, "_id", id);
+	(void)yajl_gen_map_close(c->g);
+	return MST_OK;
+}
+
+static int
+gen_bool(struct ctx *c, int b)
+{
+	(void)yajl_gen_map_open(c->g);
+	json_gen_cstr(c->g, "ok");
+	(void)yajl_gen_bool(c->g, b);
+	(void)yajl_gen_map_close(c->g);
+	return MST_OK;
+}
+
+/* Validate doc against fields, then insert the text of v. */
+static int
+insert_checked(struct ctx *c, enum db_coll coll, yajl_val v,
+    const struct field *fields, char *id)
+{
+	char	*text;
+	int	 st;
+
+	if ((st = check_fields(c, v, fields, db_coll_name(coll))) != MST_OK)
+		return st;
+	/* A literal null _id (mupifDB's seeds) means "make one". */
+	if (json_get(v, "_id") != NULL && YAJL_IS_NULL(json_get(v, "_id"))) {
+		size_t i;
+
+		for (i = 0; i < v->u.object.len; i++)
+			if (strcmp(v->u.object.keys[i], "_id") == 0) {
+				yajl_tree_free(v->u.object.values[i]);
+				free((void *)(uintptr_t)v->u.object.keys[i]);
+				memmove(&v->u.object.keys[i],
+				    &v->u.object.keys[i + 1],
+				    (v->u.object.len - i - 1) *
+				    sizeof(v->u.object.keys[0]));
+				memmove(&v->u.object.values[i],
+				    &v->u.object.values[i + 1],
+				    (v->u.object.len - i - 1) *
+				    sizeof(v->u.object.values[0]));
+				v->u.object.len--;
+				break;
+			}
+	}
+	if ((text = val_json(v)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	st = c->b->insert(c->b, coll, text, strlen(text), id);
+	free(text);
+	if (st == MST_BADREQ)
+		return fail(c, st, "%s: duplicate id", db_coll_name(coll));
+	return st == MST_OK ? st : fail(c, st, "insert failed");
+}
+
+/* ----- use cases ----- */
+
+static int
+op_usecase_get(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "ucid", NULL };
+	struct db_cond	 cond = { "ucid", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_USECASES, &cond, 1, NULL, 0, 0, 0 };
+	char		*doc;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (cond.s = arg_str(c, v, "ucid", 256, &st)) == NULL)
+		return st;
+	if ((st = find_one(c, &q, &doc)) != MST_OK)
+		return fail(c, st, "no use case with ucid=%s", cond.s);
+	st = gen_entity_doc(c, doc);
+	free(doc);
+	return st;
+}
+
+static int
+list_args(struct ctx *c, yajl_val v, long long *page, long long *size)
+{
+	int st;
+
+	if ((st = arg_int(c, v, "page", 1, page)) != MST_OK ||
+	    (st = arg_int(c, v, "pageSize", 20, size)) != MST_OK)
+		return st;
+	return MST_OK;
+}
+
+static int
+op_usecase_list(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "page", "pageSize", NULL };
+	struct db_query	q = { DC_USECASES, NULL, 0, NULL, 0, 0, 0 };
+	long long	page, size;
+	int		st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (st = list_args(c, v, &page, &size)) != MST_OK)
+		return st;
+	return page_of(c, &q, page, size, 0, 0);
+}
+
+static int
+op_insert(struct ctx *c, yajl_val v, enum db_coll coll,
+    const struct field *fields)
+{
+	char	id[DB_ID_LEN + 1];
+	int	st;
+
+	if ((st = insert_checked(c, coll, v, fields, id)) != MST_OK)
+		return st;
+	return gen_id(c, id);
+}
+
+/* ----- workflows ----- */
+
+static int
+op_get_by_id(struct ctx *c, yajl_val v, enum db_coll coll)
+{
+	static const char *const a[] = { "_id", NULL };
+	const char	*id;
+	char		*doc;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL)
+		return st;
+	if ((st = c->b->get(c->b, coll, id, &doc)) != MST_OK)
+		return fail(c, st, "no %s document with _id=%s",
+		    db_coll_name(coll), id);
+	st = gen_entity_doc(c, doc);
+	free(doc);
+	return st;
+}
+
+/* The workflow wid at version (-1 = current), as mupifDB looks it up:
+ * the current document if its Version matches, else the history. */
+static int
+workflow_version(struct ctx *c, const char *wid, long long version,
+    char **doc)
+{
+	struct db_cond	 conds[2] = { { "wid", DV_STR, wid, 0 },
+			    { "Version", DV_INT, NULL, version } };
+	struct db_query	 q = { DC_WORKFLOWS, conds, 1, NULL, 0, 0, 0 };
+	int		 st;
+
+	st = find_one(c, &q, doc);
+	if (st == MST_OK && version != -1) {
+		yajl_val	w;
+		long long	have;
+		char		e[64];
+
+		w = json_parse(*doc, strlen(*doc), DB_DOC_MAX, JSON_MAX_DEPTH,
+		    e, sizeof(e));
+		if (w != NULL && json_get_int(w, "Version", &have) == 0 &&
+		    have == version) {
+			yajl_tree_free(w);
+			return MST_OK;
+		}
+		yajl_tree_free(w);
+		free(*doc);
+		*doc = NULL;
+		q.coll = DC_HISTORY;
+		q.nconds = 2;
+		st = find_one(c, &q, doc);
+	}
+	if (st != MST_OK)
+		return fail(c, st, "no workflow with wid=%s and Version=%lld",
+		    wid, version);
+	return MST_OK;
+}
+
+static int
+op_workflow_get_version(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "wid", "version", NULL };
+	const char	*wid;
+	long long	 ver;
+	char		*doc;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (wid = arg_str(c, v, "wid", 256, &st)) == NULL ||
+	    (st = arg_int(c, v, "version", -1, &ver)) != MST_OK)
+		return st;
+	if ((st = workflow_version(c, wid, ver, &doc)) != MST_OK)
+		return st;
+	st = gen_entity_doc(c, doc);
+	free(doc);
+	return st;
+}
+
+static int
+op_workflow_list(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "usecase", "page", "pageSize", NULL };
+	struct db_cond	cond = { "UseCase", DV_STR, NULL, 0 };
+	struct db_query	q = { DC_WORKFLOWS, &cond, 0, NULL, 0, 0, 0 };
+	long long	page, size;
+	int		st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (st = list_args(c, v, &page, &size)) != MST_OK)
+		return st;
+	if (json_get(v, "usecase") != NULL) {
+		if ((cond.s = arg_str(c, v, "usecase", 256, &st)) == NULL)
+			return st;
+		q.nconds = 1;
+	}
+	return page_of(c, &q, page, size, 0, 0);
+}
+
+/* workflow.update: every field of the document with the same wid is set
+ * (mupifDB's PATCH /api/workflows). */
+static int
+op_workflow_update(struct ctx *c, yajl_val v)
+{
+	struct db_cond	 cond = { "wid", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_WORKFLOWS, &cond, 1, NULL, 0, 0, 0 };
+	struct db_set	*sets;
+	yajl_val	 cur;
+	const char	*id;
+	char		*doc, e[64];
+	size_t		 i, n = 0;
+	int		 st, matched = 0;
+
+	if ((st = check_fields(c, v, workflow_fields, "Workflows")) != MST_OK)
+		return st;
+	cond.s = json_get_str(v, "wid");
+	if ((st = find_one(c, &q, &doc)) != MST_OK)
+		return fail(c, st, "workflow with wid=%s not found for update",
+		    cond.s);
+	cur = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (cur == NULL || (id = json_get_str(cur, "_id")) == NULL) {
+		yajl_tree_free(cur);
+		return fail(c, MST_INTERNAL, "stored workflow unreadable");
+	}
+	if ((sets = calloc(v->u.object.len, sizeof(*sets))) == NULL) {
+		yajl_tree_free(cur);
+		return fail(c, MST_INTERNAL, "out of memory");
+	}
+	for (i = 0; i < v->u.object.len; i++) {
+		if (strcmp(v->u.object.keys[i], "_id") == 0)
+			continue;
+		sets[n].path = v->u.object.keys[i];
+		if ((sets[n].json = val_json(v->u.object.values[i])) == NULL)
+			st = MST_INTERNAL;
+		n++;
+	}
+	if (st == MST_OK)
+		st = c->b->update(c->b, DC_WORKFLOWS, id, NULL, 0, sets, n,
+		    &matched);
+	if (st == MST_OK && matched)
+		st = c->b->get(c->b, DC_WORKFLOWS, id, &doc);
+	else if (st == MST_OK)
+		st = fail(c, MST_NOTFOUND, "workflow vanished during update");
+	if (st == MST_OK) {
+		gen_raw(c->g, doc, strlen(doc));
+		free(doc);
+	}
+	for (i = 0; i < n; i++)
+		free((void *)(uintptr_t)sets[i].json);
+	free(sets);
+	yajl_tree_free(cur);
+	return st == MST_OK ? st : fail(c, st, "update failed");
+}
+
+/* ----- executions ----- */
+
+static int
+op_exec_list(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "status", "workflow_id",
+	    "workflow_version", "label", "page", "pageSize", "num_limit",
+	    NULL };
+	struct db_cond	conds[4];
+	struct db_query	q = { DC_EXECUTIONS, conds, 0, "CreatedDate", 1, 0, 0 };
+	long long	page, size, ver, lim = 0;
+	int		st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (st = list_args(c, v, &page, &size)) != MST_OK)
+		return st;
+	if (json_get(v, "status") != NULL) {
+		conds[q.nconds] = (struct db_cond){ "Status", DV_STR, NULL, 0 };
+		if ((conds[q.nconds++].s = arg_str(c, v, "status", 64,
+		    &st)) == NULL)
+			return st;
+	}
+	if (json_get(v, "workflow_id") != NULL) {
+		conds[q.nconds] = (struct db_cond){ "WorkflowID", DV_STR, NULL,
+		    0 };
+		if ((conds[q.nconds++].s = arg_str(c, v, "workflow_id", 256,
+		    &st)) == NULL)
+			return st;
+	}
+	if ((st = arg_int(c, v, "workflow_version", 0, &ver)) != MST_OK)
+		return st;
+	if (ver != 0)
+		conds[q.nconds++] = (struct db_cond){ "WorkflowVersion", DV_INT,
+		    NULL, ver };
+	if (json_get(v, "label") != NULL) {
+		conds[q.nconds] = (struct db_cond){ "label", DV_STR, NULL, 0 };
+		if ((conds[q.nconds++].s = arg_str(c, v, "label", 256,
+		    &st)) == NULL)
+			return st;
+	}
+	if ((st = arg_int(c, v, "num_limit", 0, &lim)) != MST_OK)
+		return st;
+	return page_of(c, &q, page, size, lim, json_get(v, "num_limit") !=
+	    NULL && !YAJL_IS_NULL(json_get(v, "num_limit")));
+}
+
+/* The fields a status change sets first (spec 5.3). */
+static size_t
+status_effects(const char *status, const char *now, struct db_set *s)
+{
+	static const char nul[] = "null";
+	size_t n = 0;
+
+	if (strcmp(status, "Created") == 0) {
+		s[n++] = (struct db_set){ "SubmittedDate", nul };
+		s[n++] = (struct db_set){ "ScheduledDate", nul };
+		s[n++] = (struct db_set){ "StartDate", nul };
+		s[n++] = (struct db_set){ "EndDate", nul };
+		s[n++] = (struct db_set){ "ExecutionLog", nul };
+	} else if (strcmp(status, "Pending") == 0) {
+		s[n++] = (struct db_set){ "SubmittedDate", now };
+		s[n++] = (struct db_set){ "ScheduledDate", nul };
+		s[n++] = (struct db_set){ "StartDate", nul };
+		s[n++] = (struct db_set){ "EndDate", nul };
+		s[n++] = (struct db_set){ "ExecutionLog", nul };
+	} else if (strcmp(status, "Scheduled") == 0) {
+		s[n++] = (struct db_set){ "ScheduledDate", now };
+		s[n++] = (struct db_set){ "StartDate", nul };
+		s[n++] = (struct db_set){ "EndDate", nul };
+		s[n++] = (struct db_set){ "ExecutionLog", nul };
+	} else if (strcmp(status, "Running") == 0) {
+		s[n++] = (struct db_set){ "StartDate", now };
+		s[n++] = (struct db_set){ "EndDate", nul };
+		s[n++] = (struct db_set){ "ExecutionLog", nul };
+	} else if (strcmp(status, "Finished") == 0 ||
+	    strcmp(status, "Failed") == 0)
+		s[n++] = (struct db_set){ "EndDate", now };
+	return n;
+}
+
+/*
+ * Change the Status of execution id to status, with the date side
+ * effects when it really changes, as one compare-and-set on the old
+ * status (retried if someone else changed it in between).  If from is
+ * not NULL the change happens only from that status (*matched says).
+ */
+static int
+set_status(struct ctx *c, const char *id, const char *status,
+    const char *from, int *matched)
+{
+	struct db_set	 sets[8];
+	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
+	char		*doc, *sj, now[64], e[64];
+	size_t		 n;
+	int		 st, tries;
+
+	*matched = 0;
+	iso_now(now + 1, sizeof(now) - 2);
+	now[0] = '"';
+	(void)strlcat(now, "\"", sizeof(now));
+	if ((sj = str_json(status)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	for (tries = 0; tries < CAS_TRIES; tries++) {
+		yajl_val	 cur;
+		const char	*old;
+
+		if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+			break;
+		cur = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH,
+		    e, sizeof(e));
+		free(doc);
+		old = json_get_str(cur, "Status");
+		if (from != NULL && (old == NULL || strcmp(old, from) != 0)) {
+			yajl_tree_free(cur);
+			free(sj);
+			return MST_OK;
+		}
+		n = 0;
+		if (old == NULL || strcmp(old, status) != 0)
+			n = status_effects(status, now, sets);
+		sets[n++] = (struct db_set){ "Status", sj };
+		if (old != NULL) {
+			expect.type = DV_STR;
+			expect.s = old;
+		} else
+			expect.type = DV_NULL;
+		st = c->b->update(c->b, DC_EXECUTIONS, id, &expect, 1, sets, n,
+		    matched);
+		yajl_tree_free(cur);
+		if (st != MST_OK || *matched)
+			break;
+	}
+	free(sj);
+	if (st == MST_OK && !*matched && from == NULL)
+		st = fail(c, MST_BUSY, "execution %s changed too often", id);
+	return st;
+}
+
+static int
+gen_execution(struct ctx *c, const char *id)
+{
+	char	*doc;
+	int	 st;
+
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "no execution with _id=%s", id);
+	gen_raw(c->g, doc, strlen(doc));
+	free(doc);
+	return MST_OK;
+}
+
+static int
+op_exec_set_field(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "key", "value", NULL };
+	struct db_set	 set;
+	const char	*id, *key, *val;
+	char		*vj = NULL, *doc;
+	int		 st, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (key = arg_str(c, v, "key", 64, &st)) == NULL)
+		return st;
+	if (!in_list(key, settable))
+		return fail(c, MST_BADREQ, "key \"%.64s\" cannot be set", key);
+	if ((val = arg_str(c, v, "value", STR_MAX, &st)) == NULL)
+		return st;
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "execution with uid=%s not found for update",
+		    id);
+	free(doc);
+	if (strcmp(key, "Status") == 0) {
+		if (!in_list(val, statuses))
+			return fail(c, MST_BADREQ, "unknown status \"%.64s\"",
+			    val);
+		if ((st = set_status(c, id, val, NULL, &matched)) != MST_OK)
+			return st;
+		return gen_execution(c, id);
+	}
+	if (strcmp(key, "Attempts") == 0) {
+		uint64_t n;
+
+		/* Stored as a number (mupifDB wrote a string; its readers
+		 * coerce either). */
+		if (util_parse_u64(val, strlen(val), 0, 1000000, &n) == -1)
+			return fail(c, MST_BADREQ, "Attempts must be a number");
+		if ((vj = malloc(24)) != NULL)
+			(void)snprintf(vj, 24, "%llu", (unsigned long long)n);
+	} else
+		vj = str_json(val);
+	if (vj == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	set = (struct db_set){ key, vj };
+	st = c->b->update(c->b, DC_EXECUTIONS, id, NULL, 0, &set, 1, &matched);
+	free(vj);
+	if (st != MST_OK)
+		return fail(c, st, "update failed");
+	return gen_execution(c, id);
+}
+
+static int
+op_exec_schedule(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", NULL };
+	const char	*id;
+	char		*doc;
+	int		 st, matched;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL)
+		return st;
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "no execution with uid=%s", id);
+	free(doc);
+	if ((st = set_status(c, id, "Pending", NULL, &matched)) != MST_OK)
+		return st;
+	return gen_execution(c, id);
+}
+
+/*
+ * execution.claim: the oldest Pending execution (by SubmittedDate, then
+ * id: first come, first served) becomes Scheduled in one compare-and-set;
+ * a racing claimer that loses tries the next one.
+ */
+static int
+op_exec_claim(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { NULL };
+	struct db_cond	 cond = { "Status", DV_STR, "Pending", 0 };
+	struct db_query	 q = { DC_EXECUTIONS, &cond, 1, "SubmittedDate", 0, 0,
+			    0 };
+	yajl_val	 d;
+	char		*doc, e[64], id[DB_ID_LEN + 1];
+	int		 st, tries, matched;
+
+	if ((st = args(c, v, a)) != MST_OK)
+		return st;
+	for (tries = 0; tries < CAS_TRIES; tries++) {
+		if ((st = find_one(c, &q, &doc)) != MST_OK)
+			return fail(c, st, "no Pending execution");
+		d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+		    sizeof(e));
+		free(doc);
+		if (d == NULL || !db_id_ok(json_get_str(d, "_id"))) {
+			yajl_tree_free(d);
+			return fail(c, MST_INTERNAL, "stored execution "
+			    "unreadable");
+		}
+		(void)strlcpy(id, json_get_str(d, "_id"), sizeof(id));
+		yajl_tree_free(d);
+		if ((st = set_status(c, id, "Scheduled", "Pending",
+		    &matched)) != MST_OK)
+			return st;
+		if (matched)
+			return gen_execution(c, id);
+	}
+	return fail(c, MST_BUSY, "lost every claim race; try again");
+}
+
+/* Build the IOData DataSet of a workflow's IOCard list (spec 2.6). */
+static int
+gen_dataset(yajl_gen g, yajl_val list, int inputs)
+{
+	static const char *const base[] = { "Name", "Description", "Type",
+	    "Type_ID", "ValueType", "Units", "EDMPath", NULL };
+	size_t	i, j, k, nobj;
+
+	(void)yajl_gen_array_open(g);
+	for (i = 0; list != NULL && YAJL_IS_ARRAY(list) &&
+	    i < list->u.array.len; i++) {
+		yajl_val io = list->u.array.values[i], obj, ids;
+
+		if (!YAJL_IS_OBJECT(io))
+			return -1;
+		ids = json_get(io, "ObjID");
+		if (ids == NULL)
+			ids = json_get(io, "Obj_ID");
+		/* A string is one element; a list gives one item per
+		 * element (each item gets its own element: mupifDB gave
+		 * every item the whole list, spec 9.3); [] or null none. */
+		nobj = ids == NULL ? 0 : YAJL_IS_STRING(ids) ? 1 :
+		    YAJL_IS_ARRAY(ids) ? ids->u.array.len : 0;
+		for (k = 0; k < nobj; k++) {
+			obj = YAJL_IS_STRING(ids) ? ids :
+			    ids->u.array.values[k];
+			(void)yajl_gen_map_open(g);
+			for (j = 0; base[j] != NULL; j++) {
+				yajl_val x = json_get(io, base[j]);
+
+				if (x == NULL && strcmp(base[j], "Type_ID") == 0)
+					x = json_get(io, "TypeID");
+				json_gen_cstr(g, base[j]);
+				if (x != NULL)
+					gen_val(g, x);
+				else if (strcmp(base[j], "ValueType") == 0)
+					json_gen_cstr(g, "Scalar");
+				else if (strcmp(base[j], "Type_ID") == 0 ||
+				    strcmp(base[j], "Units") == 0 ||
+				    strcmp(base[j], "Name") == 0 ||
+				    strcmp(base[j], "Type") == 0)
+					json_gen_cstr(g, "");
+				else
+					(void)yajl_gen_null(g);
+			}
+			json_gen_cstr(g, "ObjID");
+			gen_val(g, obj);
+			json_gen_cstr(g, "Value");
+			(void)yajl_gen_null(g);
+			json_gen_cstr(g, "Link");
+			(void)yajl_gen_map_open(g);
+			json_gen_kv_str(g, "ExecID", "");
+			json_gen_kv_str(g, "Name", "");
+			json_gen_kv_str(g, "ObjID", "");
+			(void)yajl_gen_map_close(g);
+			json_gen_cstr(g, "FileID");
+			(void)yajl_gen_null(g);
+			json_gen_cstr(g, "Compulsory");
+			if (inputs) {
+				yajl_val cm = json_get(io, "Compulsory");
+
+				if (cm == NULL)
+					cm = json_get(io, "Required");
+				(void)yajl_gen_bool(g, cm != NULL &&
+				    YAJL_IS_TRUE(cm));
+			} else
+				(void)yajl_gen_bool(g, 0);
+			json_gen_cstr(g, "Object");
+			(void)yajl_gen_map_open(g);
+			(void)yajl_gen_map_close(g);
+			(void)yajl_gen_map_close(g);
+		}
+	}
+	(void)yajl_gen_array_close(g);
+	return 0;
+}
+
+/* Insert an IOData document for one side of a workflow's IOCard. */
+static int
+insert_iodata(struct ctx *c, yajl_val iocard, int inputs, char *id)
+{
+	yajl_gen		 g = json_gen_new();
+	const unsigned char	*buf;
+	size_t			 len;
+	int			 st;
+
+	if (g == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	(void)yajl_gen_map_open(g);
+	json_gen_cstr(g, "DataSet");
+	if (gen_dataset(g, json_get(iocard, inputs ? "Inputs" : "Outputs"),
+	    inputs) == -1) {
+		yajl_gen_free(g);
+		return fail(c, MST_BADREQ, "workflow IOCard is malformed");
+	}
+	json_gen_kv_str(g, "Name", "");
+	json_gen_kv_str(g, "Type", inputs ? "Inputs" : "Outputs");
+	(void)yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+		yajl_gen_free(g);
+		return fail(c, MST_INTERNAL, "cannot build IOData");
+	}
+	st = c->b->insert(c->b, DC_IODATA, (const char *)buf, len, id);
+	yajl_gen_free(g);
+	return st == MST_OK ? st : fail(c, st, "IOData insert failed");
+}
+
+/*
+ * execution.create: from workflow (wid, version), two IOData documents
+ * and the execution, as POST /api/executions/create does.  Returns
+ * {"inserted_id", "entity"}.
+ */
+static int
+op_exec_create(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "wid", "version", "no_edm",
+	    "requested_by", NULL };
+	yajl_gen		 g;
+	yajl_val		 wf = NULL;
+	const unsigned char	*buf;
+	const char		*wid, *who, *wfid;
+	char			*wdoc, now[40], e[64], in[DB_ID_LEN + 1];
+	char			 out[DB_ID_LEN + 1], id[DB_ID_LEN + 1];
+	long long		 ver, have = 0;
+	size_t			 len;
+	int			 st, no_edm = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (wid = arg_str(c, v, "wid", 256, &st)) == NULL ||
+	    (who = arg_str(c, v, "requested_by", 320, &st)) == NULL ||
+	    (st = arg_int(c, v, "version", -1, &ver)) != MST_OK)
+		return st;
+	if (json_get(v, "no_edm") != NULL &&
+	    json_get_bool(v, "no_edm", &no_edm) == -1)
+		return fail(c, MST_BADREQ, "no_edm must be a boolean");
+	if ((st = workflow_version(c, wid, ver, &wdoc)) != MST_OK)
+		return st;
+	wf = json_parse(wdoc, strlen(wdoc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(wdoc);
+	if (wf == NULL || (wfid = json_get_str(wf, "_id")) == NULL ||
+	    !YAJL_IS_OBJECT(json_get(wf, "IOCard"))) {
+		yajl_tree_free(wf);
+		return fail(c, MST_INTERNAL, "stored workflow unreadable");
+	}
+	if (json_get_int(wf, "Version", &have) == -1)
+		have = 1;	/* mupifDB's default */
+	if ((st = insert_iodata(c, json_get(wf, "IOCard"), 1, in)) != MST_OK ||
+	    (st = insert_iodata(c, json_get(wf, "IOCard"), 0, out)) != MST_OK) {
+		yajl_tree_free(wf);
+		return st;
+	}
+	iso_now(now, sizeof(now));
+	if ((g = json_gen_new()) == NULL) {
+		yajl_tree_free(wf);
+		return fail(c, MST_INTERNAL, "out of memory");
+	}
+	(void)yajl_gen_map_open(g);
+	json_gen_cstr(g, "parent");
+	(void)yajl_gen_null(g);
+	json_gen_kv_str(g, "workflow", wfid);
+	json_gen_kv_str(g, "WorkflowID", wid);
+	json_gen_kv_int(g, "WorkflowVersion", have > 0 ? have : 1);
+	json_gen_kv_str(g, "Status", "Created");
+	json_gen_kv_str(g, "CreatedDate", now);
+	json_gen_cstr(g, "SubmittedDate");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "StartDate");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "EndDate");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "ExecutionLog");
+	(void)yajl_gen_null(g);
+	json_gen_kv_str(g, "RequestedBy", who);
+	json_gen_kv_str(g, "UserIP", "");
+	json_gen_cstr(g, "Task_ID");
+	(void)yajl_gen_null(g);
+	json_gen_kv_str(g, "label", "");
+	json_gen_kv_int(g, "Attempts", 0);
+	json_gen_cstr(g, "EDMMapping");
+	if (!no_edm && json_get(wf, "EDMMapping") != NULL &&
+	    YAJL_IS_ARRAY(json_get(wf, "EDMMapping")))
+		gen_val(g, json_get(wf, "EDMMapping"));
+	else {
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_array_close(g);
+	}
+	json_gen_cstr(g, "workflowURI");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "loggerURI");
+	(void)yajl_gen_null(g);
+	json_gen_kv_str(g, "Inputs", in);
+	json_gen_kv_str(g, "Outputs", out);
+	json_gen_cstr(g, "InputsData");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "OutputsData");
+	(void)yajl_gen_null(g);
+	json_gen_cstr(g, "canBeSubmitted");
+	(void)yajl_gen_bool(g, 0);
+	(void)yajl_gen_map_close(g);
+	yajl_tree_free(wf);
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+		yajl_gen_free(g);
+		return fail(c, MST_INTERNAL, "cannot build execution");
+	}
+	st = c->b->insert(c->b, DC_EXECUTIONS, (const char *)buf, len, id);
+	yajl_gen_free(g);
+	if (st != MST_OK)
+		return fail(c, st, "execution insert failed");
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_str(c->g, "inserted_id", id);
+	json_gen_cstr(c->g, "entity");
+	st = gen_execution(c, id);
+	(void)yajl_gen_map_close(c->g);
+	return st;
+}
+
+/* Does item it (of a DataSet) have Name == name and ObjID == objid (a
+ * list ObjID matches when it contains objid)? */
+static int
+item_matches(yajl_val it, const char *name, const char *objid)
+{
+	const char	*nm = json_get_str(it, "Name");
+	yajl_val	 oid;
+	size_t		 k;
+
+	if (nm == NULL || strcmp(nm, name) != 0)
+		return 0;
+	oid = json_get(it, "ObjID");
+	if (oid != NULL && YAJL_IS_STRING(oid))
+		return strcmp(oid->u.string, objid) == 0;
+	if (oid != NULL && YAJL_IS_ARRAY(oid)) {
+		for (k = 0; k < oid->u.array.len; k++)
+			if (YAJL_IS_STRING(oid->u.array.values[k]) &&
+			    strcmp(oid->u.array.values[k]->u.string, objid) == 0)
+				return 1;
+		return 0;
+	}
+	return objid[0] == '\0';
+}
+
+/*
+ * The DataSet of io with field (Link or Object) of the matching items
+ * replaced by val, as JSON (heap); *hits counts them.
+ */
+static char *
+new_dataset(yajl_val io, const char *name, const char *objid,
+    const char *field, yajl_val val, int *hits)
+{
+	yajl_gen		 g = json_gen_new();
+	yajl_val		 ds = json_get(io, "DataSet");
+	const unsigned char	*buf;
+	size_t			 len, i, j;
+	char			*out = NULL;
+
+	*hits = 0;
+	if (g == NULL)
+		return NULL;
+	(void)yajl_gen_array_open(g);
+	for (i = 0; ds != NULL && YAJL_IS_ARRAY(ds) && i < ds->u.array.len;
+	    i++) {
+		yajl_val it = ds->u.array.values[i];
+
+		if (!YAJL_IS_OBJECT(it) || !item_matches(it, name, objid)) {
+			gen_val(g, it);
+			continue;
+		}
+		(*hits)++;
+		(void)yajl_gen_map_open(g);
+		for (j = 0; j < it->u.object.len; j++) {
+			if (strcmp(it->u.object.keys[j], field) == 0)
+				continue;
+			json_gen_cstr(g, it->u.object.keys[j]);
+			gen_val(g, it->u.object.values[j]);
+		}
+		json_gen_cstr(g, field);
+		gen_val(g, val);
+		(void)yajl_gen_map_close(g);
+	}
+	(void)yajl_gen_array_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (out = malloc(len + 1)) != NULL) {
+		memcpy(out, buf, len);
+		out[len] = '\0';
+	}
+	yajl_gen_free(g);
+	return out;
+}
+
+/*
+ * execution.set_io_item: set the Link or the Object of the items of an
+ * execution's inputs or outputs with Name == name and ObjID == obj_id.
+ * Inputs are writable only while the execution is Created, outputs only
+ * while it is Running.  {"ok": false} when refused; no matching item is
+ * still {"ok": true}, as in mupifDB.
+ *
+ * The whole DataSet is rewritten under a revision counter ("_rev",
+ * absent at first) in one compare-and-set, so concurrent writers never
+ * lose each other's items; paths through array indexes are avoided (not
+ * every MongoDB-wire server takes them).
+ */
+static int
+op_exec_set_io_item(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "io", "name", "obj_id",
+	    "link", "object", NULL };
+	struct db_set	 sets[2];
+	struct db_cond	 expect = { "_rev", DV_NULL, NULL, 0 };
+	yajl_val	 ex = NULL, io = NULL, link, object;
+	const char	*id, *which, *name, *objid, *status, *ioid;
+	char		*doc, *ds = NULL, rev[24], e[64];
+	long long	 oldrev;
+	int		 st, inputs, matched = 0, hits, tries;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (which = arg_str(c, v, "io", 16, &st)) == NULL ||
+	    (name = arg_str(c, v, "name", 256, &st)) == NULL ||
+	    (objid = arg_str(c, v, "obj_id", 256, &st)) == NULL)
+		return st;
+	if (strcmp(which, "inputs") == 0)
+		inputs = 1;
+	else if (strcmp(which, "outputs") == 0)
+		inputs = 0;
+	else
+		return fail(c, MST_BADREQ, "io must be inputs or outputs");
+	link = json_get(v, "link");
+	object = json_get(v, "object");
+	if (link != NULL && !YAJL_IS_NULL(link)) {
+		static const char *const lk[] = { "ExecID", "Name", "ObjID",
+		    NULL };
+		const char	*bad;
+		size_t		 i;
+
+		if (!inputs)
+			link = NULL;	/* ignored for outputs */
+		else if (json_only_keys(link, lk, &bad) == -1)
+			return fail(c, MST_BADREQ, "link: unknown field");
+		for (i = 0; link != NULL && i < link->u.object.len; i++)
+			if (!type_ok(link->u.object.values[i], T_STR))
+				return fail(c, MST_BADREQ, "link: fields must "
+				    "be strings");
+	} else
+		link = NULL;
+	if (object != NULL && !YAJL_IS_NULL(object) && !YAJL_IS_OBJECT(object))
+		return fail(c, MST_BADREQ, "object must be an object");
+	if (object != NULL && YAJL_IS_NULL(object))
+		object = NULL;
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "no execution with uid=%s", id);
+	ex = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	status = json_get_str(ex, "Status");
+	ioid = json_get_str(ex, inputs ? "Inputs" : "Outputs");
+	if ((link == NULL && object == NULL) || status == NULL ||
+	    strcmp(status, inputs ? "Created" : "Running") != 0) {
+		yajl_tree_free(ex);
+		return gen_bool(c, 0);
+	}
+	for (tries = 0; tries < CAS_TRIES; tries++) {
+		if ((st = c->b->get(c->b, DC_IODATA, ioid, &doc)) != MST_OK) {
+			st = fail(c, st, "no IOData with _id=%s",
+			    ioid != NULL ? ioid : "null");
+			break;
+		}
+		io = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+		    sizeof(e));
+		free(doc);
+		if (json_get_int(io, "_rev", &oldrev) == 0) {
+			expect.type = DV_INT;
+			expect.i = oldrev;
+		} else {
+			expect.type = DV_NULL;
+			oldrev = 0;
+		}
+		ds = new_dataset(io, name, objid, link != NULL ? "Link" :
+		    "Object", link != NULL ? link : object, &hits);
+		yajl_tree_free(io);
+		io = NULL;
+		if (ds == NULL) {
+			st = fail(c, MST_INTERNAL, "out of memory");
+			break;
+		}
+		if (hits == 0) {
+			st = MST_OK;
+			matched = 1;
+			break;
+		}
+		(void)snprintf(rev, sizeof(rev), "%lld", oldrev + 1);
+		sets[0] = (struct db_set){ "DataSet", ds };
+		sets[1] = (struct db_set){ "_rev", rev };
+		st = c->b->update(c->b, DC_IODATA, ioid, &expect, 1, sets, 2,
+		    &matched);
+		free(ds);
+		ds = NULL;
+		if (st != MST_OK || matched)
+			break;
+	}
+	free(ds);
+	yajl_tree_free(ex);
+	if (st == MST_OK && !matched)
+		st = fail(c, MST_BUSY, "IOData %s changed too often", ioid);
+	return st == MST_OK ? gen_bool(c, 1) : st;
+}
+
+/* ----- settings, statistics, logs ----- */
+
+static int
+op_settings_get(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { NULL };
+	struct db_query	 q = { DC_SETTINGS, NULL, 0, NULL, 0, 0, 0 };
+	yajl_val	 d;
+	char		*doc, e[64];
+	size_t		 i;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK)
+		return st;
+	st = find_one(c, &q, &doc);
+	if (st == MST_NOTFOUND) {
+		(void)yajl_gen_map_open(c->g);
+		(void)yajl_gen_map_close(c->g);
+		return MST_OK;
+	}
+	if (st != MST_OK)
+		return fail(c, st, "settings unreadable");
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (d == NULL || !YAJL_IS_OBJECT(d)) {
+		yajl_tree_free(d);
+		return fail(c, MST_INTERNAL, "settings unreadable");
+	}
+	/* As stored, without "_id" (GET /api/settings). */
+	(void)yajl_gen_map_open(c->g);
+	for (i = 0; i < d->u.object.len; i++) {
+		if (strcmp(d->u.object.keys[i], "_id") == 0)
+			continue;
+		json_gen_cstr(c->g, d->u.object.keys[i]);
+		gen_val(c->g, d->u.object.values[i]);
+	}
+	(void)yajl_gen_map_close(c->g);
+	yajl_tree_free(d);
+	return MST_OK;
+}
+
+static int
+op_settings_put(struct ctx *c, yajl_val v)
+{
+	struct db_query	 q = { DC_SETTINGS, NULL, 0, NULL, 0, 0, 0 };
+	struct db_set	 sets[4];
+	yajl_val	 d;
+	char		*doc, e[64], id[DB_ID_LEN + 1], *vals[4] = { NULL };
+	size_t		 i, n = 0;
+	int		 st, matched = 0;
+
+	if ((st = check_fields(c, v, settings_fields, "Settings")) != MST_OK)
+		return st;
+	st = find_one(c, &q, &doc);
+	if (st == MST_NOTFOUND)
+		return op_insert(c, v, DC_SETTINGS, settings_fields);
+	if (st != MST_OK)
+		return fail(c, st, "settings unreadable");
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (d == NULL || !db_id_ok(json_get_str(d, "_id"))) {
+		yajl_tree_free(d);
+		return fail(c, MST_INTERNAL, "settings unreadable");
+	}
+	(void)strlcpy(id, json_get_str(d, "_id"), sizeof(id));
+	yajl_tree_free(d);
+	for (i = 0; i < v->u.object.len && n < 4; i++) {
+		if ((vals[n] = val_json(v->u.object.values[i])) == NULL)
+			st = MST_INTERNAL;
+		sets[n].path = v->u.object.keys[i];
+		sets[n].json = vals[n];
+		n++;
+	}
+	if (st == MST_OK && n > 0)
+		st = c->b->update(c->b, DC_SETTINGS, id, NULL, 0, sets, n,
+		    &matched);
+	for (i = 0; i < n; i++)
+		free(vals[i]);
+	return st == MST_OK ? gen_bool(c, 1) : fail(c, st, "update failed");
+}
+
+static const char *const stat_keys[] = {
+	"runningTasks", "scheduledTasks", "load", "processedTasks", NULL,
+};
+
+static int
+op_stat_get(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { NULL };
+	struct db_query	 q = { DC_STAT, NULL, 0, NULL, 0, 0, 0 };
+	yajl_val	 d, sch;
+	char		*doc, e[64];
+	size_t		 i;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK)
+		return st;
+	if ((st = find_one(c, &q, &doc)) == MST_NOTFOUND) {
+		(void)yajl_gen_map_open(c->g);
+		(void)yajl_gen_map_close(c->g);
+		return MST_OK;
+	}
+	if (st != MST_OK)
+		return fail(c, st, "statistics unreadable");
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	sch = json_get(d, "scheduler");
+	/* Those of the four keys present, in mupifDB's order. */
+	(void)yajl_gen_map_open(c->g);
+	for (i = 0; stat_keys[i] != NULL; i++) {
+		yajl_val x = json_get(sch, stat_keys[i]);
+
+		if (x == NULL)
+			continue;
+		json_gen_cstr(c->g, stat_keys[i]);
+		gen_val(c->g, x);
+	}
+	(void)yajl_gen_map_close(c->g);
+	yajl_tree_free(d);
+	return MST_OK;
+}
+
+/* stat.update {"key": "scheduler.<one of four>", "value": number}:
+ * {"ok": true} when set, {"ok": false} for another key or no Stat. */
+static int
+op_stat_update(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "key", "value", NULL };
+	struct db_query	 q = { DC_STAT, NULL, 0, NULL, 0, 0, 0 };
+	struct db_set	 set;
+	yajl_val	 val, d;
+	const char	*key;
+	char		*doc, *vj, e[64], id[DB_ID_LEN + 1];
+	int		 st, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (key = arg_str(c, v, "key", 64, &st)) == NULL)
+		return st;
+	val = json_get(v, "value");
+	if (val == NULL || !YAJL_IS_NUMBER(val) ||
+	    (!YAJL_IS_INTEGER(val) && !YAJL_IS_DOUBLE(val)))
+		return fail(c, MST_BADREQ, "value must be a number");
+	if (strncmp(key, "scheduler.", 10) != 0 ||
+	    !in_list(key + 10, stat_keys))
+		return gen_bool(c, 0);
+	if ((st = find_one(c, &q, &doc)) == MST_NOTFOUND)
+		return gen_bool(c, 0);
+	if (st != MST_OK)
+		return fail(c, st, "statistics unreadable");
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (d == NULL || !db_id_ok(json_get_str(d, "_id"))) {
+		yajl_tree_free(d);
+		return fail(c, MST_INTERNAL, "statistics unreadable");
+	}
+	(void)strlcpy(id, json_get_str(d, "_id"), sizeof(id));
+	yajl_tree_free(d);
+	if ((vj = val_json(val)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	set = (struct db_set){ key, vj };
+	st = c->b->update(c->b, DC_STAT, id, NULL, 0, &set, 1, &matched);
+	free(vj);
+	return st == MST_OK ? gen_bool(c, matched) : fail(c, st,
+	    "update failed");
+}
+
+static int
+op_log_insert(struct ctx *c, yajl_val v)
+{
+	char	id[DB_ID_LEN + 1], *text;
+	size_t	i;
+	int	st;
+
+	if (v == NULL || !YAJL_IS_OBJECT(v))
+		return fail(c, MST_BADREQ, "Logs: not an object");
+	for (i = 0; i < v->u.object.len; i++)
+		if (strcmp(v->u.object.keys[i], "_id") == 0 ||
+		    !db_path_ok(v->u.object.keys[i]) ||
+		    strchr(v->u.object.keys[i], '.') != NULL)
+			return fail(c, MST_BADREQ, "Logs: bad field name");
+	if ((text = val_json(v)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	st = c->b->insert(c->b, DC_LOGS, text, strlen(text), id);
+	free(text);
+	return st == MST_OK ? gen_id(c, id) : fail(c, st, "insert failed");
+}
+
+/* ----- files ----- */
+
+/* file.put {"filename", "content_type"} with the bytes as a sealed memfd
+ * of at most FILE_MAX bytes; answers {"_id"}. */
+static int
+op_file_put(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "filename", "content_type", NULL };
+	struct stat	 st_;
+	const char	*name, *ctype = "application/octet-stream";
+	char		 id[DB_ID_LEN + 1];
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (name = arg_str(c, v, "filename", 255, &st)) == NULL)
+		return st;
+	if (json_get(v, "content_type") != NULL &&
+	    (ctype = arg_str(c, v, "content_type", 255, &st)) == NULL)
+		return st;
+	if (c->fd_in == -1)
+		return fail(c, MST_BADREQ, "file.put needs the file's bytes "
+		    "as a descriptor");
+	if (fstat(c->fd_in, &st_) == -1 || !S_ISREG(st_.st_mode) ||
+	    st_.st_size < 0)
+		return fail(c, MST_BADREQ, "file.put: not a regular file");
+	if ((uint64_t)st_.st_size > FILE_MAX)
+		return fail(c, MST_TOOBIG, "file larger than %llu bytes",
+		    (unsigned long long)FILE_MAX);
+	/* The sender's write left the shared offset at the end. */
+	if (lseek(c->fd_in, 0, SEEK_SET) == -1)
+		return fail(c, MST_BADREQ, "file.put: cannot rewind");
+	if ((st = c->b->file_put(c->b, c->fd_in, (uint64_t)st_.st_size, name,
+	    ctype, id)) != MST_OK)
+		return fail(c, st, "file.put failed");
+	return gen_id(c, id);
+}
+
+static int
+op_file_get(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", NULL };
+	const char	*id;
+	char		*name = NULL, *ctype = NULL;
+	uint64_t	 len = 0;
+	int		 st, fd = -1;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL)
+		return st;
+	if ((st = c->b->file_get(c->b, id, &fd, &len, &name, &ctype)) !=
+	    MST_OK)
+		return fail(c, st, "no file with _id=%s", id);
+	*c->fd_out = fd;
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_str(c->g, "_id", id);
+	json_gen_kv_str(c->g, "filename", name);
+	json_gen_kv_str(c->g, "content_type", ctype);
+	json_gen_kv_int(c->g, "length", (long long)len);
+	(void)yajl_gen_map_close(c->g);
+	free(name);
+	free(ctype);
+	return MST_OK;
+}
+
+/* ----- counts and dispatch ----- */
+
+static int
+op_exec_count(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { NULL };
+	struct db_cond	 cond = { "Status", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_EXECUTIONS, &cond, 1, NULL, 0, 0, 0 };
+	uint64_t	 n, total = 0;
+	size_t		 i;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK)
+		return st;
+	(void)yajl_gen_map_open(c->g);
+	for (i = 0; statuses[i] != NULL; i++) {
+		cond.s = statuses[i];
+		if ((st = c->b->count(c->b, &q, &n)) != MST_OK)
+			return fail(c, st, "count failed");
+		json_gen_kv_int(c->g, statuses[i], (long long)n);
+	}
+	q.nconds = 0;
+	if ((st = c->b->count(c->b, &q, &total)) != MST_OK)
+		return fail(c, st, "count failed");
+	json_gen_kv_int(c->g, "total", (long long)total);
+	(void)yajl_gen_map_close(c->g);
+	return MST_OK;
+}
+
+int
+db_dispatch(struct db_backend *b, unsigned type, const void *req,
+    size_t reqlen, int fd_in, int *fd_out, yajl_gen g, char *err,
+    size_t errlen)
+{
+	struct ctx	 c = { b, g, err, errlen, fd_in, fd_out };
+	yajl_val	 v;
+	char		 perr[128];
+	int		 st;
+
+	*fd_out = -1;
+	err[0] = '\0';
+	if (reqlen == 0)
+		v = json_parse("{}", 2, 2, 1, perr, sizeof(perr));
+	else
+		v = json_parse(req, reqlen, REQ_MAX, JSON_MAX_DEPTH, perr,
+		    sizeof(perr));
+	if (v == NULL)
+		return fail(&c, MST_BADREQ, "payload: %s", perr);
+	switch (type) {
+	case MSG_DB_PING:
+		st = args(&c, v, (const char *const[]){ NULL });
+		if (st == MST_OK)
+			st = gen_bool(&c, 1);
+		break;
+	case MSG_EXEC_COUNT:		st = op_exec_count(&c, v); break;
+	case MSG_SETTINGS_GET:		st = op_settings_get(&c, v); break;
+	case MSG_SETTINGS_PUT:		st = op_settings_put(&c, v); break;
+	case MSG_USECASE_GET:		st = op_usecase_get(&c, v); break;
+	case MSG_USECASE_LIST:		st = op_usecase_list(&c, v); break;
+	case MSG_USECASE_INSERT:
+		st = op_insert(&c, v, DC_USECASES, usecase_fields);
+		break;
+	case MSG_WORKFLOW_GET:
+		st = op_get_by_id(&c, v, DC_WORKFLOWS);
+		break;
+	case MSG_WORKFLOW_GET_VERSION:	st = op_workflow_get_version(&c, v); break;
+	case MSG_WORKFLOW_LIST:		st = op_workflow_list(&c, v); break;
+	case MSG_WORKFLOW_INSERT:
+		st = op_insert(&c, v, DC_WORKFLOWS, workflow_fields);
+		break;
+	case MSG_WORKFLOW_UPDATE:	st = op_workflow_update(&c, v); break;
+	case MSG_WORKFLOW_HISTORY_INSERT:
+		st = op_insert(&c, v, DC_HISTORY, workflow_fields);
+		break;
+	case MSG_EXEC_GET:
+		st = op_get_by_id(&c, v, DC_EXECUTIONS);
+		break;
+	case MSG_EXEC_LIST:		st = op_exec_list(&c, v); break;
+	case MSG_EXEC_INSERT:
+		st = op_insert(&c, v, DC_EXECUTIONS, execution_fields);
+		break;
+	case MSG_EXEC_CREATE:		st = op_exec_create(&c, v); break;
+	case MSG_EXEC_SET_FIELD:	st = op_exec_set_field(&c, v); break;
+	case MSG_EXEC_SCHEDULE:		st = op_exec_schedule(&c, v); break;
+	case MSG_EXEC_CLAIM:		st = op_exec_claim(&c, v); break;
+	case MSG_EXEC_SET_IO_ITEM:	st = op_exec_set_io_item(&c, v); break;
+	case MSG_IODATA_GET:
+		st = op_get_by_id(&c, v, DC_IODATA);
+		break;
+	case MSG_IODATA_INSERT:
+		st = op_insert(&c, v, DC_IODATA, iodata_fields);
+		break;
+	case MSG_STAT_GET:		st = op_stat_get(&c, v); break;
+	case MSG_STAT_UPDATE:		st = op_stat_update(&c, v); break;
+	case MSG_LOG_INSERT:		st = op_log_insert(&c, v); break;
+	case MSG_FILE_PUT:		st = op_file_put(&c, v); break;
+	case MSG_FILE_GET:		st = op_file_get(&c, v); break;
+	default:
+		st = fail(&c, MST_BADREQ, "operation %s is not served here",
+		    msg_type_name(type));
+		break;
+	}
+	yajl_tree_free(v);
+	if (st != MST_OK && err[0] == '\0')
+		(void)snprintf(err, errlen, "%s", msg_status_name((unsigned)st));
+	return st;
+}
+
+int
+db_seed(struct db_backend *b, char *err, size_t errlen)
+{
+	static const char *const seeds[][2] = {
+		{ "Settings", "{\"projectName\":\"TEST\",\"projectLogoUrl\":"
+		    "\"https://raw.githubusercontent.com/mupif/mupifDB/"
+		    "bd297a4a719336cd9672cfe73f31f7cbe2b4e029/webapi/static/"
+		    "images/mupif-logo.png\"}" },
+		{ "UseCases", "{\"parent\":null,\"ucid\":\"Demo\","
+		    "\"Description\":\"Demo usecase\"}" },
+		{ "Stat", "{\"scheduler\":{\"load\":0.0,\"processedTasks\":0,"
+		    "\"runningTasks\":0,\"scheduledTasks\":0}}" },
+	};
+	static const enum db_coll colls[] = { DC_SETTINGS, DC_USECASES,
+	    DC_STAT };
+	struct db_query	q = { DC_SETTINGS, NULL, 0, NULL, 0, 0, 0 };
+	uint64_t	n = 0;
+	char		id[DB_ID_LEN + 1];
+	size_t		i;
+	int		st, seeded = 0;
+
+	/* Each of the three is seeded when its collection is empty. */
+	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		q.coll = colls[i];
+		if ((st = b->count(b, &q, &n)) != MST_OK) {
+			(void)snprintf(err, errlen, "cannot count %s",
+			    seeds[i][0]);
+			return -1;
+		}
+		if (n > 0)
+			continue;
+		seeded = 1;
+		if ((st = b->insert(b, colls[i], seeds[i][1],
+		    strlen(seeds[i][1]), id)) != MST_OK) {
+			(void)snprintf(err, errlen, "cannot seed %s",
+			    seeds[i][0]);
+			return -1;
+		}
+	}
+	return seeded;
+}

@@ -1,0 +1,811 @@
+/*
+ * test_db_ops.c - conformance suite of the db service's typed operations
+ * (services/db/db_ops.c), run against the backend chosen by the
+ * environment: MUPIF_TEST_DB=sqlite (default: a fresh file in a temporary
+ * directory) or MUPIF_TEST_DB=mongo with MUPIF_TEST_MONGO_URI (a fresh
+ * database per run).  The same cases must pass on both: seeding, use
+ * cases, workflow versions and history, execution creation from a
+ * workflow, listing with filters and pagination, status changes with
+ * their date side effects, the FIFO claim and a claim race between two
+ * connections, input/output items and their status guards, statistics,
+ * files through memfds, and the rejection of bad payloads.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "json.h"
+#include "msg_types.h"
+
+static char	 tmpdir[64];
+static char	 dbpath[128];
+static char	 mongo_db[64];
+
+static struct db_backend *
+open_backend(void)
+{
+	const char		*which = getenv("MUPIF_TEST_DB");
+	struct db_backend	*b;
+	char			 err[256];
+
+	if (which != NULL && strcmp(which, "mongo") == 0) {
+		const char *uri = getenv("MUPIF_TEST_MONGO_URI");
+
+		assert_non_null(uri);
+		b = db_mongo_open(uri, mongo_db, err, sizeof(err));
+	} else
+		b = db_sqlite_open(dbpath, err, sizeof(err));
+	if (b == NULL)
+		fail_msg("open: %s", err);
+	return b;
+}
+
+static int
+setup(void **state)
+{
+	struct db_backend	*b;
+	char			 err[256];
+
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/mupif-dbops-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/t.sqlite", tmpdir);
+	(void)snprintf(mongo_db, sizeof(mongo_db), "t_%d_%ld_%d", (int)getpid(),
+	    (long)time(NULL), rand() % 100000);
+	b = open_backend();
+	if (db_seed(b, err, sizeof(err)) != 1)
+		return -1;
+	*state = b;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct db_backend	*b = *state;
+	char			 cmd[128];
+
+	b->close(b);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return -1;
+	return 0;
+}
+
+/* Call an operation; *out is the parsed answer (caller frees). */
+static int
+call_fd(struct db_backend *b, unsigned type, const char *req, int fd_in,
+    int *fd_out, yajl_val *out)
+{
+	yajl_gen		 g = json_gen_new();
+	const unsigned char	*buf;
+	size_t			 len;
+	char			 err[256], perr[128];
+	int			 st, fd = -1;
+
+	assert_non_null(g);
+	st = db_dispatch(b, type, req, strlen(req), fd_in, &fd, g, err,
+	    sizeof(err));
+	if (out != NULL)
+		*out = NULL;
+	if (st == MST_OK) {
+		assert_int_equal(yajl_gen_get_buf(g, &buf, &len),
+		    yajl_gen_status_ok);
+		if (out != NULL) {
+			*out = json_parse(buf, len, 64 * 1024 * 1024, 64, perr,
+			    sizeof(perr));
+			if (*out == NULL)
+				fail_msg("answer to %s is not JSON: %s: %.*s",
+				    msg_type_name(type), perr, (int)len, buf);
+		}
+	} else {
+		assert_true(err[0] != '\0');
+		if (getenv("MUPIF_TEST_VERBOSE") != NULL)
+			(void)fprintf(stderr, "%s: %s: %s\n",
+			    msg_type_name(type), msg_status_name((unsigned)st),
+			    err);
+	}
+	if (fd_out != NULL)
+		*fd_out = fd;
+	else if (fd != -1)
+		(void)close(fd);
+	yajl_gen_free(g);
+	return st;
+}
+
+static int
+call(struct db_backend *b, unsigned type, const char *req, yajl_val *out)
+{
+	return call_fd(b, type, req, -1, NULL, out);
+}
+
+static const char *
+str(yajl_val v, const char *k)
+{
+	const char *s = json_get_str(v, k);
+
+	if (s == NULL)
+		fail_msg("no string \"%s\"", k);
+	return s;
+}
+
+static long long
+num(yajl_val v, const char *k)
+{
+	long long n;
+
+	if (json_get_int(v, k, &n) == -1)
+		fail_msg("no integer \"%s\"", k);
+	return n;
+}
+
+static void
+test_seed(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 err[64];
+
+	assert_int_equal(call(b, MSG_SETTINGS_GET, "{}", &v), MST_OK);
+	assert_string_equal(str(v, "projectName"), "TEST");
+	assert_null(json_get(v, "_id"));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USECASE_GET, "{\"ucid\":\"Demo\"}", &v),
+	    MST_OK);
+	assert_string_equal(str(v, "Description"), "Demo usecase");
+	assert_true(db_id_ok(str(v, "_id")));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_STAT_GET, "{}", &v), MST_OK);
+	assert_int_equal(v->u.object.len, 4);
+	assert_string_equal(v->u.object.keys[0], "runningTasks");
+	yajl_tree_free(v);
+	/* Seeding again changes nothing. */
+	assert_int_equal(db_seed(b, err, sizeof(err)), 0);
+	assert_int_equal(call(b, MSG_SETTINGS_PUT,
+	    "{\"webUrl\":\"https://x.test/\"}", NULL), MST_OK);
+	assert_int_equal(call(b, MSG_SETTINGS_GET, "{}", &v), MST_OK);
+	assert_string_equal(str(v, "webUrl"), "https://x.test/");
+	assert_string_equal(str(v, "projectName"), "TEST");
+	yajl_tree_free(v);
+}
+
+static void
+test_usecases(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, coll, pg;
+	char			 req[128];
+	int			 i;
+
+	for (i = 0; i < 25; i++) {
+		(void)snprintf(req, sizeof(req), "{\"ucid\":\"uc%02d\","
+		    "\"Description\":\"\\u00e9t\\u00e9 %d\"}", i, i);
+		assert_int_equal(call(b, MSG_USECASE_INSERT, req, &v), MST_OK);
+		assert_true(db_id_ok(str(v, "_id")));
+		yajl_tree_free(v);
+	}
+	assert_int_equal(call(b, MSG_USECASE_GET, "{\"ucid\":\"uc07\"}", &v),
+	    MST_OK);
+	assert_string_equal(str(v, "Description"), "\xc3\xa9t\xc3\xa9 7");
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USECASE_GET, "{\"ucid\":\"nope\"}", &v),
+	    MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_USECASE_LIST,
+	    "{\"page\":2,\"pageSize\":10}", &v), MST_OK);
+	coll = json_get(v, "collection");
+	pg = json_get(v, "pagination");
+	assert_int_equal(coll->u.array.len, 10);
+	assert_int_equal(num(pg, "page"), 2);
+	assert_int_equal(num(pg, "pageSize"), 10);
+	assert_int_equal(num(pg, "totalCount"), 26);	/* + Demo */
+	/* Sorted by _id, i.e. by creation: uc09 is the 11th. */
+	assert_string_equal(str(coll->u.array.values[0], "ucid"), "uc09");
+	yajl_tree_free(v);
+	/* Past the end; defaults for nonsense page sizes. */
+	assert_int_equal(call(b, MSG_USECASE_LIST,
+	    "{\"page\":9,\"pageSize\":10}", &v), MST_OK);
+	assert_int_equal(json_get(v, "collection")->u.array.len, 0);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USECASE_LIST,
+	    "{\"page\":0,\"pageSize\":-5}", &v), MST_OK);
+	pg = json_get(v, "pagination");
+	assert_int_equal(num(pg, "page"), 1);
+	assert_int_equal(num(pg, "pageSize"), 20);
+	yajl_tree_free(v);
+}
+
+static const char wf1[] =
+    "{\"wid\":\"wf-A\",\"Description\":\"first\",\"UseCase\":\"Demo\","
+    "\"modulename\":\"m\",\"classname\":\"C\",\"GridFSID\":null,"
+    "\"Version\":1,\"Models\":[],\"EDMMapping\":[{\"Name\":\"e\"}],"
+    "\"IOCard\":{\"Inputs\":[{\"Name\":\"T\",\"Type\":\"mupif.Property\","
+    "\"Units\":\"K\",\"ObjID\":[\"a\",\"b\"],\"Compulsory\":true},"
+    "{\"Name\":\"S\",\"Type\":\"mupif.String\",\"Units\":\"\","
+    "\"ObjID\":\"\",\"Required\":false},"
+    "{\"Name\":\"N\",\"Type\":\"mupif.Property\",\"Units\":\"\","
+    "\"ObjID\":[],\"Compulsory\":true}],"
+    "\"Outputs\":[{\"Name\":\"R\",\"Type\":\"mupif.Property\","
+    "\"Units\":\"m\",\"ObjID\":\"x\"}]}}";
+
+static void
+make_workflow(struct db_backend *b)
+{
+	yajl_val v;
+
+	assert_int_equal(call(b, MSG_WORKFLOW_INSERT, wf1, &v), MST_OK);
+	yajl_tree_free(v);
+}
+
+static void
+test_workflows(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, w;
+	char			*hist, e[64], *p;
+
+	make_workflow(b);
+	assert_int_equal(call(b, MSG_WORKFLOW_GET_VERSION,
+	    "{\"wid\":\"wf-A\",\"version\":-1}", &w), MST_OK);
+	assert_int_equal(num(w, "Version"), 1);
+	/* A new version: the old one goes to history, the current one is
+	 * updated in place (mupifDB's upload). */
+	hist = strdup(wf1);
+	assert_non_null(hist);
+	assert_int_equal(call(b, MSG_WORKFLOW_HISTORY_INSERT, hist, NULL),
+	    MST_OK);
+	free(hist);
+	p = strdup(wf1);
+	assert_non_null(p);
+	memcpy(strstr(p, "\"Version\":1"), "\"Version\":2", 11);
+	memcpy(strstr(p, "\"first\""), "\"secnd\"", 7);
+	assert_int_equal(call(b, MSG_WORKFLOW_UPDATE, p, &v), MST_OK);
+	free(p);
+	assert_string_equal(str(v, "_id"), str(w, "_id"));
+	assert_int_equal(num(v, "Version"), 2);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_WORKFLOW_GET_VERSION,
+	    "{\"wid\":\"wf-A\",\"version\":2}", &v), MST_OK);
+	assert_string_equal(str(v, "Description"), "secnd");
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_WORKFLOW_GET_VERSION,
+	    "{\"wid\":\"wf-A\",\"version\":1}", &v), MST_OK);
+	assert_string_equal(str(v, "Description"), "first");
+	assert_string_not_equal(str(v, "_id"), str(w, "_id"));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_WORKFLOW_GET_VERSION,
+	    "{\"wid\":\"wf-A\",\"version\":3}", &v), MST_NOTFOUND);
+	(void)snprintf(e, sizeof(e), "{\"_id\":\"%s\"}", str(w, "_id"));
+	assert_int_equal(call(b, MSG_WORKFLOW_GET, e, &v), MST_OK);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_WORKFLOW_LIST, "{\"usecase\":\"Demo\"}",
+	    &v), MST_OK);
+	assert_int_equal(json_get(v, "collection")->u.array.len, 1);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_WORKFLOW_UPDATE,
+	    "{\"wid\":\"nope\",\"Description\":\"\",\"UseCase\":\"\","
+	    "\"IOCard\":{},\"modulename\":\"\",\"classname\":\"\"}", &v),
+	    MST_NOTFOUND);
+	yajl_tree_free(w);
+}
+
+/* Create an execution of wf-A; its id is copied into id. */
+static void
+create(struct db_backend *b, char *id)
+{
+	yajl_val v;
+
+	assert_int_equal(call(b, MSG_EXEC_CREATE, "{\"wid\":\"wf-A\","
+	    "\"version\":-1,\"requested_by\":\"a@b.test\"}", &v), MST_OK);
+	(void)strlcpy(id, str(v, "inserted_id"), DB_ID_LEN + 1);
+	yajl_tree_free(v);
+}
+
+static yajl_val
+get_exec(struct db_backend *b, const char *id)
+{
+	yajl_val	v;
+	char		req[64];
+
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_GET, req, &v), MST_OK);
+	return v;
+}
+
+static void
+set_field(struct db_backend *b, const char *id, const char *key,
+    const char *val, int want)
+{
+	char req[256];
+
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"key\":\"%s\","
+	    "\"value\":\"%s\"}", id, key, val);
+	assert_int_equal(call(b, MSG_EXEC_SET_FIELD, req, NULL), want);
+}
+
+static void
+test_executions(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, e, io, ds;
+	char			 id[DB_ID_LEN + 1], req[128];
+
+	make_workflow(b);
+	assert_int_equal(call(b, MSG_EXEC_CREATE, "{\"wid\":\"wf-A\","
+	    "\"version\":-1,\"requested_by\":\"a@b.test\"}", &v), MST_OK);
+	e = json_get(v, "entity");
+	(void)strlcpy(id, str(v, "inserted_id"), sizeof(id));
+	assert_string_equal(str(e, "_id"), id);
+	assert_string_equal(str(e, "Status"), "Created");
+	assert_string_equal(str(e, "WorkflowID"), "wf-A");
+	assert_int_equal(num(e, "WorkflowVersion"), 1);
+	assert_string_equal(str(e, "RequestedBy"), "a@b.test");
+	assert_int_equal(num(e, "Attempts"), 0);
+	assert_true(YAJL_IS_NULL(json_get(e, "SubmittedDate")));
+	assert_int_equal(json_get(e, "EDMMapping")->u.array.len, 1);
+	/* Inputs: T has two ObjIDs -> two items, each its own; S one;
+	 * N none. */
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(e, "Inputs"));
+	assert_int_equal(call(b, MSG_IODATA_GET, req, &io), MST_OK);
+	assert_string_equal(str(io, "Type"), "Inputs");
+	ds = json_get(io, "DataSet");
+	assert_int_equal(ds->u.array.len, 3);
+	assert_string_equal(str(ds->u.array.values[0], "ObjID"), "a");
+	assert_string_equal(str(ds->u.array.values[1], "ObjID"), "b");
+	assert_true(YAJL_IS_TRUE(json_get(ds->u.array.values[0],
+	    "Compulsory")));
+	assert_true(YAJL_IS_FALSE(json_get(ds->u.array.values[2],
+	    "Compulsory")));
+	assert_string_equal(str(json_get(ds->u.array.values[0], "Link"),
+	    "ExecID"), "");
+	yajl_tree_free(io);
+	yajl_tree_free(v);
+
+	/* set_field: only the keys the clients use. */
+	set_field(b, id, "label", "hello", MST_OK);
+	set_field(b, id, "Attempts", "3", MST_OK);
+	set_field(b, id, "Inputs", "x", MST_BADREQ);
+	set_field(b, id, "_id", "x", MST_BADREQ);
+	set_field(b, id, "Status", "Bogus", MST_BADREQ);
+	set_field(b, "000000000000000000000000", "label", "x", MST_NOTFOUND);
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "label"), "hello");
+	assert_int_equal(num(v, "Attempts"), 3);
+	yajl_tree_free(v);
+
+	/* Status side effects (spec 5.3). */
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_SCHEDULE, req, &v), MST_OK);
+	assert_string_equal(str(v, "Status"), "Pending");
+	assert_true(YAJL_IS_STRING(json_get(v, "SubmittedDate")));
+	yajl_tree_free(v);
+	set_field(b, id, "Status", "Running", MST_OK);
+	v = get_exec(b, id);
+	assert_true(YAJL_IS_STRING(json_get(v, "StartDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "EndDate")));
+	yajl_tree_free(v);
+	set_field(b, id, "Status", "Finished", MST_OK);
+	v = get_exec(b, id);
+	assert_true(YAJL_IS_STRING(json_get(v, "EndDate")));
+	yajl_tree_free(v);
+	set_field(b, id, "Status", "Created", MST_OK);
+	v = get_exec(b, id);
+	assert_true(YAJL_IS_NULL(json_get(v, "SubmittedDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "EndDate")));
+	yajl_tree_free(v);
+
+	assert_int_equal(call(b, MSG_EXEC_CREATE, "{\"wid\":\"nope\","
+	    "\"version\":-1,\"requested_by\":\"a\"}", NULL), MST_NOTFOUND);
+}
+
+static void
+test_list_and_count(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, coll;
+	char			 id[DB_ID_LEN + 1];
+	int			 i;
+
+	make_workflow(b);
+	for (i = 0; i < 7; i++) {
+		create(b, id);
+		if (i % 2 == 0)
+			set_field(b, id, "Status", "Pending", MST_OK);
+		if (i == 6)
+			set_field(b, id, "label", "L", MST_OK);
+	}
+	assert_int_equal(call(b, MSG_EXEC_LIST, "{\"status\":\"Pending\"}",
+	    &v), MST_OK);
+	assert_int_equal(json_get(v, "collection")->u.array.len, 4);
+	assert_int_equal(num(json_get(v, "pagination"), "totalCount"), 4);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_LIST, "{\"label\":\"L\","
+	    "\"workflow_id\":\"wf-A\",\"workflow_version\":1}", &v), MST_OK);
+	coll = json_get(v, "collection");
+	assert_int_equal(coll->u.array.len, 1);
+	assert_string_equal(str(coll->u.array.values[0], "_id"), id);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_LIST, "{\"workflow_version\":2}",
+	    &v), MST_OK);
+	assert_int_equal(json_get(v, "collection")->u.array.len, 0);
+	yajl_tree_free(v);
+	/* Newest first; num_limit overrides pageSize. */
+	assert_int_equal(call(b, MSG_EXEC_LIST, "{\"num_limit\":2,"
+	    "\"pageSize\":5}", &v), MST_OK);
+	coll = json_get(v, "collection");
+	assert_int_equal(coll->u.array.len, 2);
+	assert_string_equal(str(coll->u.array.values[0], "_id"), id);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_LIST, "{\"num_limit\":0}", &v),
+	    MST_OK);
+	assert_int_equal(json_get(v, "collection")->u.array.len, 7);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_COUNT, "{}", &v), MST_OK);
+	assert_int_equal(num(v, "Pending"), 4);
+	assert_int_equal(num(v, "Created"), 3);
+	assert_int_equal(num(v, "total"), 7);
+	yajl_tree_free(v);
+}
+
+static void
+test_claim_fifo(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 ids[3][DB_ID_LEN + 1];
+	int			 i;
+
+	make_workflow(b);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{}", NULL), MST_NOTFOUND);
+	for (i = 0; i < 3; i++)
+		create(b, ids[i]);
+	/* Scheduled in the order 2, 0, 1: claims follow that order. */
+	set_field(b, ids[2], "Status", "Pending", MST_OK);
+	usleep(2000);
+	set_field(b, ids[0], "Status", "Pending", MST_OK);
+	usleep(2000);
+	set_field(b, ids[1], "Status", "Pending", MST_OK);
+	for (i = 0; i < 3; i++) {
+		static const int order[] = { 2, 0, 1 };
+
+		assert_int_equal(call(b, MSG_EXEC_CLAIM, "{}", &v), MST_OK);
+		assert_string_equal(str(v, "_id"), ids[order[i]]);
+		assert_string_equal(str(v, "Status"), "Scheduled");
+		assert_true(YAJL_IS_STRING(json_get(v, "ScheduledDate")));
+		yajl_tree_free(v);
+	}
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{}", NULL), MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"x\":1}", NULL),
+	    MST_BADREQ);
+}
+
+#define RACE_N	60
+
+struct racer {
+	struct db_backend	*b;
+	char			 got[RACE_N][DB_ID_LEN + 1];
+	int			 n;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer	*r = arg;
+	yajl_val	 v;
+	int		 st;
+
+	for (;;) {
+		st = call(r->b, MSG_EXEC_CLAIM, "{}", &v);
+		if (st == MST_NOTFOUND)
+			break;
+		if (st == MST_BUSY)
+			continue;
+		if (st != MST_OK || r->n >= RACE_N)
+			return (void *)1;
+		(void)strlcpy(r->got[r->n++], json_get_str(v, "_id"),
+		    DB_ID_LEN + 1);
+		yajl_tree_free(v);
+	}
+	return NULL;
+}
+
+/* Two claimers on two connections: every execution exactly once. */
+static void
+test_claim_race(void **state)
+{
+	struct db_backend	*b = *state;
+	struct racer		*r;
+	pthread_t		 t[2];
+	char			 id[DB_ID_LEN + 1];
+	void			*rv;
+	int			 i, j, k, total = 0, seen;
+	char			 all[RACE_N][DB_ID_LEN + 1];
+
+	make_workflow(b);
+	for (i = 0; i < RACE_N; i++) {
+		create(b, id);
+		set_field(b, id, "Status", "Pending", MST_OK);
+		(void)strlcpy(all[i], id, sizeof(all[i]));
+	}
+	r = calloc(2, sizeof(*r));
+	assert_non_null(r);
+	r[0].b = open_backend();
+	r[1].b = open_backend();
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &rv), 0);
+		assert_null(rv);
+		total += r[i].n;
+	}
+	assert_int_equal(total, RACE_N);
+	for (i = 0; i < RACE_N; i++) {
+		seen = 0;
+		for (j = 0; j < 2; j++)
+			for (k = 0; k < r[j].n; k++)
+				seen += strcmp(r[j].got[k], all[i]) == 0;
+		assert_int_equal(seen, 1);
+	}
+	r[0].b->close(r[0].b);
+	r[1].b->close(r[1].b);
+	free(r);
+}
+
+static void
+io_item(struct db_backend *b, const char *id, const char *io,
+    const char *name, const char *objid, const char *what, int want_ok)
+{
+	yajl_val	v;
+	char		req[512];
+	int		ok;
+
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"io\":\"%s\","
+	    "\"name\":\"%s\",\"obj_id\":\"%s\",%s}", id, io, name, objid,
+	    what);
+	assert_int_equal(call(b, MSG_EXEC_SET_IO_ITEM, req, &v), MST_OK);
+	assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+	assert_int_equal(ok, want_ok);
+	yajl_tree_free(v);
+}
+
+static void
+test_io_items(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 e, io, ds;
+	char			 id[DB_ID_LEN + 1], req[160];
+
+	make_workflow(b);
+	create(b, id);
+	io_item(b, id, "inputs", "T", "b", "\"object\":{\"Value\":3.5}", 1);
+	io_item(b, id, "inputs", "T", "a", "\"link\":{\"ExecID\":\"e\","
+	    "\"Name\":\"R\",\"ObjID\":\"x\"},\"object\":{\"Value\":1}", 1);
+	io_item(b, id, "inputs", "T", "a", "\"link\":null,\"object\":null", 0);
+	io_item(b, id, "inputs", "nope", "a", "\"object\":{}", 1);
+	/* Outputs only while Running. */
+	io_item(b, id, "outputs", "R", "x", "\"object\":{\"Value\":2}", 0);
+	set_field(b, id, "Status", "Running", MST_OK);
+	io_item(b, id, "outputs", "R", "x", "\"object\":{\"Value\":2}", 1);
+	io_item(b, id, "inputs", "T", "b", "\"object\":{\"Value\":9}", 0);
+	e = get_exec(b, id);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(e, "Inputs"));
+	assert_int_equal(call(b, MSG_IODATA_GET, req, &io), MST_OK);
+	ds = json_get(io, "DataSet");
+	assert_string_equal(str(json_get(ds->u.array.values[0], "Link"),
+	    "ExecID"), "e");
+	assert_true(YAJL_IS_DOUBLE(json_get(json_get(ds->u.array.values[1],
+	    "Object"), "Value")));
+	yajl_tree_free(io);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(e, "Outputs"));
+	assert_int_equal(call(b, MSG_IODATA_GET, req, &io), MST_OK);
+	ds = json_get(io, "DataSet");
+	assert_int_equal(json_get(json_get(ds->u.array.values[0], "Object"),
+	    "Value")->u.number.i, 2);
+	yajl_tree_free(io);
+	yajl_tree_free(e);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"io\":\"both\","
+	    "\"name\":\"T\",\"obj_id\":\"a\",\"object\":{}}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_IO_ITEM, req, NULL), MST_BADREQ);
+}
+
+static void
+test_stat(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	int			 ok;
+
+	assert_int_equal(call(b, MSG_STAT_UPDATE,
+	    "{\"key\":\"scheduler.runningTasks\",\"value\":5}", &v), MST_OK);
+	assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+	assert_true(ok);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_STAT_UPDATE,
+	    "{\"key\":\"scheduler.load\",\"value\":0.5}", NULL), MST_OK);
+	assert_int_equal(call(b, MSG_STAT_UPDATE,
+	    "{\"key\":\"runningTasks\",\"value\":5}", &v), MST_OK);
+	assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+	assert_false(ok);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_STAT_UPDATE,
+	    "{\"key\":\"scheduler.load\",\"value\":\"5\"}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_STAT_GET, "{}", &v), MST_OK);
+	assert_int_equal(num(v, "runningTasks"), 5);
+	assert_true(YAJL_IS_DOUBLE(json_get(v, "load")));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_LOG_INSERT, "{\"msg\":\"hi\","
+	    "\"levelno\":20}", &v), MST_OK);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_LOG_INSERT, "{\"a.b\":1}", NULL),
+	    MST_BADREQ);
+}
+
+static int
+memfd_with(size_t len, int fill)
+{
+	int	fd = memfd_create("t", MFD_CLOEXEC);
+	char	*p;
+
+	assert_true(fd >= 0);
+	if (len > 0) {
+		p = malloc(len);
+		assert_non_null(p);
+		for (size_t i = 0; i < len; i++)
+			p[i] = (char)(fill ? (i * 7 + i / 251) : 0);
+		assert_int_equal(write(fd, p, len), (ssize_t)len);
+		free(p);
+	}
+	return fd;
+}
+
+static void
+test_files(void **state)
+{
+	static const size_t	 sizes[] = { 0, 1, 5 * 1024 * 1024 };
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 req[128], *got;
+	size_t			 i, gl;
+	int			 fd, out;
+
+	for (i = 0; i < 3; i++) {
+		fd = memfd_with(sizes[i], 1);
+		assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":"
+		    "\"f\\u00fc.h5\",\"content_type\":\"application/x-hdf5\"}",
+		    fd, NULL, &v), MST_OK);
+		(void)close(fd);
+		(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}",
+		    str(v, "_id"));
+		yajl_tree_free(v);
+		assert_int_equal(call_fd(b, MSG_FILE_GET, req, -1, &out, &v),
+		    MST_OK);
+		assert_string_equal(str(v, "filename"), "f\xc3\xbc.h5");
+		assert_string_equal(str(v, "content_type"),
+		    "application/x-hdf5");
+		assert_int_equal(num(v, "length"), (long long)sizes[i]);
+		yajl_tree_free(v);
+		assert_true(out >= 0);
+		assert_int_equal(fcntl(out, F_GET_SEALS) & F_SEAL_WRITE,
+		    F_SEAL_WRITE);
+		assert_int_equal(util_read_fd(out, 64 * 1024 * 1024, &got, &gl),
+		    0);
+		(void)close(out);
+		assert_int_equal(gl, sizes[i]);
+		for (size_t j = 0; j < gl; j++)
+			if (got[j] != (char)(j * 7 + j / 251))
+				fail_msg("byte %zu differs", j);
+		free(got);
+	}
+	/* Over the limit: a sparse memfd, never read. */
+	fd = memfd_create("big", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(fd, 257LL * 1024 * 1024), 0);
+	assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":\"big\"}", fd,
+	    NULL, NULL), MST_TOOBIG);
+	(void)close(fd);
+	assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":\"x\"}", -1,
+	    NULL, NULL), MST_BADREQ);
+	assert_int_equal(call_fd(b, MSG_FILE_GET,
+	    "{\"_id\":\"0123456789abcdef01234567\"}", -1, &out, NULL),
+	    MST_NOTFOUND);
+	assert_int_equal(out, -1);
+}
+
+static void
+test_bad_input(void **state)
+{
+	static const struct {
+		unsigned	 type;
+		const char	*req;
+		int		 want;
+	} cases[] = {
+		{ MSG_USECASE_GET, "[]", MST_BADREQ },
+		{ MSG_USECASE_GET, "{\"ucid\":1}", MST_BADREQ },
+		{ MSG_USECASE_GET, "{\"ucid\":\"a\",\"x\":1}", MST_BADREQ },
+		{ MSG_USECASE_GET, "{\"ucid\":\"a\"", MST_BADREQ },
+		{ MSG_USECASE_GET, "{\"ucid\":\"a\\u0000b\"}", MST_BADREQ },
+		{ MSG_USECASE_GET, "{\"ucid\":\"a\",\"ucid\":\"b\"}",
+		    MST_BADREQ },
+		{ MSG_USECASE_INSERT, "{\"Description\":\"x\"}", MST_BADREQ },
+		{ MSG_USECASE_INSERT, "{\"ucid\":\"x\",\"_id\":\"zz\"}",
+		    MST_BADREQ },
+		{ MSG_USECASE_INSERT, "{\"ucid\":\"x\",\"evil\":{\"$where\":1}}",
+		    MST_BADREQ },
+		{ MSG_WORKFLOW_INSERT, "{\"wid\":\"w\"}", MST_BADREQ },
+		{ MSG_WORKFLOW_GET, "{\"_id\":\"not-an-id\"}", MST_NOTFOUND },
+		{ MSG_WORKFLOW_GET, "{\"_id\":\"0123456789abcdef01234567\"}",
+		    MST_NOTFOUND },
+		{ MSG_WORKFLOW_GET_VERSION, "{\"wid\":\"w\",\"version\":\"1\"}",
+		    MST_BADREQ },
+		{ MSG_EXEC_LIST, "{\"status\":{\"$ne\":null}}", MST_BADREQ },
+		{ MSG_EXEC_LIST, "{\"filter\":{}}", MST_BADREQ },
+		{ MSG_EXEC_GET, "{\"_id\":{\"$gt\":\"\"}}", MST_NOTFOUND },
+		{ MSG_EXEC_INSERT, "{\"WorkflowID\":\"w\"}", MST_BADREQ },
+		{ MSG_IODATA_INSERT, "{\"Type\":5}", MST_BADREQ },
+		{ MSG_SETTINGS_PUT, "{\"projectName\":1}", MST_BADREQ },
+		{ MSG_SETTINGS_PUT, "{\"other\":\"x\"}", MST_BADREQ },
+		{ MSG_DB_PING, "{\"a\":1}", MST_BADREQ },
+		{ MSG_READY, "{}", MST_BADREQ },
+	};
+	struct db_backend	*b = *state;
+	char			*longstr;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (call(b, cases[i].type, cases[i].req, NULL) != cases[i].want)
+			fail_msg("case %zu (%s %s) not %s", i,
+			    msg_type_name(cases[i].type), cases[i].req,
+			    msg_status_name((unsigned)cases[i].want));
+	/* A string over the field limit. */
+	longstr = malloc(10000);
+	assert_non_null(longstr);
+	memcpy(longstr, "{\"ucid\":\"", 9);
+	memset(longstr + 9, 'a', 5000);
+	memcpy(longstr + 5009, "\"}", 3);
+	assert_int_equal(call(b, MSG_USECASE_INSERT, longstr, NULL),
+	    MST_BADREQ);
+	free(longstr);
+	/* Nothing of the rejected inserts was written. */
+	{
+		yajl_val v;
+
+		assert_int_equal(call(b, MSG_USECASE_LIST, "{}", &v), MST_OK);
+		assert_int_equal(num(json_get(v, "pagination"), "totalCount"),
+		    1);
+		yajl_tree_free(v);
+	}
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_seed),
+		T(test_usecases),
+		T(test_workflows),
+		T(test_executions),
+		T(test_list_and_count),
+		T(test_claim_fifo),
+		T(test_claim_race),
+		T(test_io_items),
+		T(test_stat),
+		T(test_files),
+		T(test_bad_input),
+	};
+#undef T
+
+	srand((unsigned)getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
