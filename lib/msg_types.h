@@ -67,7 +67,15 @@ enum svc_id {
 	X(MSG_STAT_UPDATE,	"stat.update",		SVC_DB)		\
 	X(MSG_LOG_INSERT,	"log.insert",		SVC_DB)		\
 	X(MSG_FILE_PUT,		"file.put",		SVC_DB)		\
-	X(MSG_FILE_GET,		"file.get",		SVC_DB)
+	X(MSG_FILE_GET,		"file.get",		SVC_DB)		\
+	X(MSG_USER_GET,		"user.get",		SVC_DB)		\
+	X(MSG_USER_GET_BY_MAIL,	"user.get_by_mail",	SVC_DB)		\
+	X(MSG_USER_LIST,	"user.list",		SVC_DB)		\
+	X(MSG_USER_INSERT,	"user.insert",		SVC_DB)		\
+	X(MSG_USER_SET_PASSWORD, "user.set_password",	SVC_DB)		\
+	X(MSG_SESSION_INSERT,	"session.insert",	SVC_DB)		\
+	X(MSG_SESSION_GET,	"session.get",		SVC_DB)		\
+	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)
 
 enum msg_type {
 #define X(id, name, callee) id,

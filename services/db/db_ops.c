@@ -1695,6 +1695,201 @@ op_file_get(struct ctx *c, yajl_val v)
 	return MST_OK;
 }
 
+/* ----- users and sessions (spec 2.11, 2.12) ----- */
+
+static const struct field user_fields[] = {
+	{ "mail", T_STR, 1 },
+	{ "password", T_STR, 1 },	/* a hash, made by the auth service */
+	{ "name", T_STR, 0 },
+	{ "surname", T_STR, 0 },
+	{ "rights_admin", T_BOOL, 0 },
+	{ NULL, 0, 0 },
+};
+
+/* A user document; with_password 0 replaces the hash by "********". */
+static void
+gen_user(struct ctx *c, const char *doc, int with_password)
+{
+	yajl_val	u;
+	char		e[64];
+	size_t		i;
+
+	u = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	(void)yajl_gen_map_open(c->g);
+	for (i = 0; u != NULL && YAJL_IS_OBJECT(u) && i < u->u.object.len;
+	    i++) {
+		json_gen_cstr(c->g, u->u.object.keys[i]);
+		if (!with_password &&
+		    strcmp(u->u.object.keys[i], "password") == 0)
+			json_gen_cstr(c->g, "********");
+		else
+			gen_val(c->g, u->u.object.values[i]);
+	}
+	(void)yajl_gen_map_close(c->g);
+	yajl_tree_free(u);
+}
+
+static int
+op_user_get(struct ctx *c, yajl_val v, int by_mail)
+{
+	static const char *const a_id[] = { "_id", NULL };
+	static const char *const a_mail[] = { "mail", NULL };
+	struct db_cond	 cond = { "mail", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_USERS, &cond, 1, NULL, 0, 0, 0 };
+	const char	*id;
+	char		*doc;
+	int		 st;
+
+	if (by_mail) {
+		if ((st = args(c, v, a_mail)) != MST_OK ||
+		    (cond.s = arg_str(c, v, "mail", 320, &st)) == NULL)
+			return st;
+		if ((st = find_one(c, &q, &doc)) != MST_OK)
+			return fail(c, st, "no such user");
+	} else {
+		if ((st = args(c, v, a_id)) != MST_OK ||
+		    (id = arg_id(c, v, "_id", &st)) == NULL)
+			return st;
+		if ((st = c->b->get(c->b, DC_USERS, id, &doc)) != MST_OK)
+			return fail(c, st, "User with id=%s not found.", id);
+	}
+	/* Only the lookup by mail (the auth service's, at login) returns
+	 * the password hash. */
+	gen_user(c, doc, by_mail);
+	free(doc);
+	return MST_OK;
+}
+
+static int
+op_user_list(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "page", "pageSize", NULL };
+	struct db_query	 q = { DC_USERS, NULL, 0, "surname", 0, 0, 0 };
+	struct found	 f;
+	uint64_t	 total = 0;
+	long long	 page, size;
+	size_t		 i;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (st = list_args(c, v, &page, &size)) != MST_OK)
+		return st;
+	if (page < 1)
+		page = 1;
+	if (size < 1)
+		size = 20;
+	if (size > PAGE_MAX)
+		size = PAGE_MAX;
+	q.skip = (uint64_t)(page - 1) * (uint64_t)size;
+	q.limit = (uint64_t)size;
+	if ((st = c->b->count(c->b, &q, &total)) != MST_OK)
+		return fail(c, st, "count failed");
+	memset(&f, 0, sizeof(f));
+	if ((st = c->b->find(c->b, &q, found_cb, &f)) != MST_OK || f.oom) {
+		found_free(&f);
+		return fail(c, st == MST_OK ? MST_INTERNAL : st, "query failed");
+	}
+	(void)yajl_gen_map_open(c->g);
+	json_gen_cstr(c->g, "collection");
+	(void)yajl_gen_array_open(c->g);
+	for (i = 0; i < f.n; i++)
+		gen_user(c, f.docs[i], 0);
+	(void)yajl_gen_array_close(c->g);
+	json_gen_cstr(c->g, "pagination");
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_int(c->g, "page", page);
+	json_gen_kv_int(c->g, "pageSize", size);
+	json_gen_kv_int(c->g, "totalCount", (long long)total);
+	(void)yajl_gen_map_close(c->g);
+	(void)yajl_gen_map_close(c->g);
+	found_free(&f);
+	return MST_OK;
+}
+
+static int
+op_user_insert(struct ctx *c, yajl_val v)
+{
+	char	id[DB_ID_LEN + 1];
+	int	st;
+
+	if ((st = check_fields(c, v, user_fields, "user")) != MST_OK)
+		return st;
+	if ((st = insert_checked(c, DC_USERS, v, user_fields, id)) != MST_OK)
+		return st == MST_BADREQ ? fail(c, st, "Username already "
+		    "registered") : st;
+	return gen_id(c, id);
+}
+
+static int
+op_user_set_password(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "password", NULL };
+	struct db_set	 set;
+	const char	*id, *pw;
+	char		*pj;
+	int		 st, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (pw = arg_str(c, v, "password", 512, &st)) == NULL)
+		return st;
+	if ((pj = str_json(pw)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	set = (struct db_set){ "password", pj };
+	st = c->b->update(c->b, DC_USERS, id, NULL, 0, &set, 1, &matched);
+	explicit_bzero(pj, strlen(pj));
+	free(pj);
+	if (st != MST_OK)
+		return fail(c, st, "update failed");
+	if (!matched)
+		return fail(c, MST_NOTFOUND, "User with id=%s not found.", id);
+	return gen_bool(c, 1);
+}
+
+static const struct field session_fields[] = {
+	{ "user_id", T_STR, 1 },
+	{ "session_token", T_STR, 1 },
+	{ "expires_at", T_STR, 1 },
+	{ "created_at", T_STR | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static int
+op_session_get(struct ctx *c, yajl_val v, int delete)
+{
+	static const char *const a[] = { "session_token", NULL };
+	struct db_cond	 cond = { "session_token", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_SESSIONS, &cond, 1, NULL, 0, 0, 0 };
+	yajl_val	 d;
+	char		*doc, e[64];
+	int		 st, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (cond.s = arg_str(c, v, "session_token", 128, &st)) == NULL)
+		return st;
+	if ((st = find_one(c, &q, &doc)) != MST_OK)
+		return fail(c, st, "Session either does not exist, has "
+		    "expired, or has been revoked.");
+	if (!delete) {
+		gen_raw(c->g, doc, strlen(doc));
+		free(doc);
+		return MST_OK;
+	}
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (d == NULL || !db_id_ok(json_get_str(d, "_id"))) {
+		yajl_tree_free(d);
+		return fail(c, MST_INTERNAL, "session unreadable");
+	}
+	st = c->b->remove(c->b, DC_SESSIONS, json_get_str(d, "_id"),
+	    &matched);
+	yajl_tree_free(d);
+	return st == MST_OK ? gen_bool(c, matched) : fail(c, st,
+	    "remove failed");
+}
+
 /* ----- counts and dispatch ----- */
 
 static int
@@ -1792,6 +1987,16 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	case MSG_LOG_INSERT:		st = op_log_insert(&c, v); break;
 	case MSG_FILE_PUT:		st = op_file_put(&c, v); break;
 	case MSG_FILE_GET:		st = op_file_get(&c, v); break;
+	case MSG_USER_GET:		st = op_user_get(&c, v, 0); break;
+	case MSG_USER_GET_BY_MAIL:	st = op_user_get(&c, v, 1); break;
+	case MSG_USER_LIST:		st = op_user_list(&c, v); break;
+	case MSG_USER_INSERT:		st = op_user_insert(&c, v); break;
+	case MSG_USER_SET_PASSWORD:	st = op_user_set_password(&c, v); break;
+	case MSG_SESSION_INSERT:
+		st = op_insert(&c, v, DC_SESSIONS, session_fields);
+		break;
+	case MSG_SESSION_GET:		st = op_session_get(&c, v, 0); break;
+	case MSG_SESSION_DELETE:	st = op_session_get(&c, v, 1); break;
 	default:
 		st = fail(&c, MST_BADREQ, "operation %s is not served here",
 		    msg_type_name(type));

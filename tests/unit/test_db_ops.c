@@ -787,6 +787,67 @@ test_bad_input(void **state)
 	}
 }
 
+static void
+test_users_sessions(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, coll;
+	char			 id[DB_ID_LEN + 1], req[160];
+
+	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"a@x.test\","
+	    "\"password\":\"$argon2id$h\",\"name\":\"a@x.test\","
+	    "\"surname\":\"Zed\",\"rights_admin\":true}", &v), MST_OK);
+	(void)strlcpy(id, str(v, "_id"), sizeof(id));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"b@x.test\","
+	    "\"password\":\"h2\",\"surname\":\"Abe\"}", NULL), MST_OK);
+	/* The mail is unique. */
+	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"a@x.test\","
+	    "\"password\":\"x\"}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"c@x.test\"}",
+	    NULL), MST_BADREQ);
+	/* Only the lookup by mail shows the hash. */
+	assert_int_equal(call(b, MSG_USER_GET_BY_MAIL,
+	    "{\"mail\":\"a@x.test\"}", &v), MST_OK);
+	assert_string_equal(str(v, "password"), "$argon2id$h");
+	yajl_tree_free(v);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", id);
+	assert_int_equal(call(b, MSG_USER_GET, req, &v), MST_OK);
+	assert_string_equal(str(v, "password"), "********");
+	assert_true(YAJL_IS_TRUE(json_get(v, "rights_admin")));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USER_LIST, "{}", &v), MST_OK);
+	coll = json_get(v, "collection");
+	assert_int_equal(coll->u.array.len, 2);
+	assert_string_equal(str(coll->u.array.values[0], "surname"), "Abe");
+	assert_string_equal(str(coll->u.array.values[1], "password"),
+	    "********");
+	yajl_tree_free(v);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"password\":"
+	    "\"new\"}", id);
+	assert_int_equal(call(b, MSG_USER_SET_PASSWORD, req, NULL), MST_OK);
+	assert_int_equal(call(b, MSG_USER_GET_BY_MAIL,
+	    "{\"mail\":\"a@x.test\"}", &v), MST_OK);
+	assert_string_equal(str(v, "password"), "new");
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_USER_GET_BY_MAIL,
+	    "{\"mail\":\"nobody@x.test\"}", NULL), MST_NOTFOUND);
+
+	(void)snprintf(req, sizeof(req), "{\"user_id\":\"%s\","
+	    "\"session_token\":\"tok-1\",\"expires_at\":"
+	    "\"2026-12-02T00:00:00Z\"}", id);
+	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_OK);
+	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_SESSION_GET,
+	    "{\"session_token\":\"tok-1\"}", &v), MST_OK);
+	assert_string_equal(str(v, "user_id"), id);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_SESSION_DELETE,
+	    "{\"session_token\":\"tok-1\"}", NULL), MST_OK);
+	assert_int_equal(call(b, MSG_SESSION_GET,
+	    "{\"session_token\":\"tok-1\"}", NULL), MST_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -803,6 +864,7 @@ main(void)
 		T(test_stat),
 		T(test_files),
 		T(test_bad_input),
+		T(test_users_sessions),
 	};
 #undef T
 
