@@ -236,6 +236,51 @@ serve_test_call_fd(struct MHD_Connection *c, const char *op)
 	return respond(c, MHD_HTTP_OK, body, (size_t)n, NULL, 0);
 }
 
+/* Test builds only: /__test/burst/<tag>/<n> makes n log.insert requests
+ * {"tag", "seq"} one after the other and answers with the seq numbers the
+ * db acknowledged (the durability test kills the db meanwhile; its test
+ * policy allows safeapi this operation, the shipped one does not). */
+static enum MHD_Result
+serve_test_burst(struct MHD_Connection *c, const char *arg)
+{
+	const char	*slash = strchr(arg, '/');
+	char		 tag[32], req[96], *body;
+	size_t		 cap, len = 0;
+	long long	 n, i;
+	enum MHD_Result	 ret;
+
+	if (slash == NULL || (size_t)(slash - arg) >= sizeof(tag) ||
+	    slash == arg)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "bad burst");
+	memcpy(tag, arg, (size_t)(slash - arg));
+	tag[slash - arg] = '\0';
+	for (i = 0; tag[i] != '\0'; i++)
+		if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
+		    (tag[i] >= '0' && tag[i] <= '9')))
+			return respond_error(c, MHD_HTTP_NOT_FOUND, "bad tag");
+	n = strtonum(slash + 1, 1, 100000, NULL);
+	if (n == 0)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "bad count");
+	cap = (size_t)n * 8 + 32;
+	if ((body = malloc(cap)) == NULL)
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "oom");
+	len = (size_t)snprintf(body, cap, "{\"acked\":[");
+	for (i = 0; i < n; i++) {
+		int m = snprintf(req, sizeof(req), "{\"tag\":\"%s\","
+		    "\"seq\":%lld}", tag, i);
+
+		if (bchan_call(&S.bc, MSG_LOG_INSERT, NULL, req, (size_t)m,
+		    S.call_timeout_ms, NULL, NULL) != MST_OK)
+			continue;
+		len += (size_t)snprintf(body + len, cap - len, "%s%lld",
+		    body[len - 1] == '[' ? "" : ",", i);
+	}
+	len += (size_t)snprintf(body + len, cap - len, "]}");
+	ret = respond(c, MHD_HTTP_OK, body, len, NULL, 0);
+	free(body);
+	return ret;
+}
+
 /* Test builds only: send the broker a malformed frame (a length field
  * that lies); the broker must close our channel and we must exit. */
 static enum MHD_Result
@@ -305,6 +350,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return serve_test_call_fd(c, url + 16);
 	if (strcmp(url, "/__test/malformed") == 0)
 		return serve_test_malformed(c);
+	if (strncmp(url, "/__test/burst/", 14) == 0)
+		return serve_test_burst(c, url + 14);
 #endif
 	return respond_error(c, MHD_HTTP_NOT_FOUND, "Not Found");
 }

@@ -7,6 +7,7 @@ run/status.json, /proc/PID/status, the log files, the audit log.
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -182,3 +183,28 @@ def fresh_node(tmp_path):
     yield make
     for n in nodes:
         n.stop()
+
+
+JONGODB = ROOT / ".jongodb/node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb"
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    if not JONGODB.exists():
+        pytest.fail("jongodb is not installed: run scripts/setup.sh")
+    log = tmp_path_factory.mktemp("jongodb") / "out"
+    p = subprocess.Popen([str(JONGODB), "--host=127.0.0.1", "--port=0"],
+                         stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    uri = None
+    while uri is None:
+        m = re.search(r"JONGODB_URI=(mongodb://[0-9.:]+)/", log.read_text())
+        if m:
+            uri = m.group(1)
+            break
+        assert p.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    yield uri
+    p.terminate()
+    p.wait(timeout=10)

@@ -1,38 +1,12 @@
 """The db service on its MongoDB backend: a node whose db talks to a
 MongoDB-wire server (jongodb, ENVIRONMENT.md section 2, started here) is
-confined like the SQLite one and answers through the broker."""
+confined like the SQLite one and answers through the broker.  The
+server fixture (mongo_uri) is in conftest.py."""
 import os
-import re
 import subprocess
 import time
 
-import pytest
-
-from conftest import ROOT, proc_status
-
-JONGODB = ROOT / ".jongodb/node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb"
-
-
-@pytest.fixture(scope="module")
-def mongo_uri(tmp_path_factory):
-    if not JONGODB.exists():
-        pytest.fail("jongodb is not installed: run scripts/setup.sh")
-    log = tmp_path_factory.mktemp("jongodb") / "out"
-    p = subprocess.Popen([str(JONGODB), "--host=127.0.0.1", "--port=0"],
-                         stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    uri = None
-    while uri is None:
-        m = re.search(r"JONGODB_URI=(mongodb://[0-9.:]+)/", log.read_text())
-        if m:
-            uri = m.group(1)
-            break
-        assert p.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
-    yield uri
-    p.terminate()
-    p.wait(timeout=10)
+from conftest import proc_status
 
 
 def test_08_01_node_on_mongo(fresh_node, mongo_uri):
