@@ -29,10 +29,10 @@ SANITIZE = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 ifeq ($(SAN),1)
-CFLAGS	?= $(BASE) $(SANITIZE)
+CFLAGS	?= $(BASE) $(SANITIZE) $(EXTRA_CFLAGS)
 LDFLAGS	?= -fsanitize=address,undefined $(LDHARDEN)
 else
-CFLAGS	?= $(BASE) $(HARDEN)
+CFLAGS	?= $(BASE) $(HARDEN) $(EXTRA_CFLAGS)
 LDFLAGS	?= $(LDHARDEN)
 endif
 
@@ -77,7 +77,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_HARNESSES))
 
-.PHONY: bench fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
+.PHONY: bench bench-build fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -193,7 +193,14 @@ policy-check: all
 	@sh scripts/policy-check.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-bench
 
-bench: setup
+# The benchmark build: release flags plus the test hooks that drive the
+# db benchmark from inside the node.
+bench-build:
+	@$(MAKE) --no-print-directory BUILD=build-bench \
+	    EXTRA_CFLAGS=-DMUPIF_TEST_HOOKS all
+
+bench: setup bench-build
 	@sh bench/run.sh
+	@sh bench/db.sh
