@@ -130,7 +130,9 @@ status_refresh(int64_t now)
 	char			 hex[33];
 	int			 st;
 
-	st = bchan_call(&S.bc, MSG_EXEC_COUNT, NULL, "{}", 2,
+	/* "dms" says whether the db answers; db.ping is the cheapest
+	 * question that proves it (the counts belong to other views). */
+	st = bchan_call(&S.bc, MSG_DB_PING, NULL, "{}", 2,
 	    S.call_timeout_ms, NULL, NULL);
 	if (st != MST_OK)
 		log_warnx("status2: db did not answer: %s",
