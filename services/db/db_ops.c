@@ -442,10 +442,21 @@ find_one(struct ctx *c, struct db_query *q, char **doc)
 	return st;
 }
 
-/* {"collection": [...], "pagination": {...}} for one page of a query. */
+typedef void (*emit_fn)(struct ctx *, const char *doc);
+
+static void
+emit_raw(struct ctx *c, const char *doc)
+{
+	gen_raw(c->g, doc, strlen(doc));
+}
+
+/*
+ * {"collection": [...], "pagination": {...}} for one page of a query;
+ * each document goes through emit (NULL: as stored).
+ */
 static int
 page_of(struct ctx *c, struct db_query *q, long long page, long long size,
-    long long num_limit, int has_num_limit)
+    long long num_limit, int has_num_limit, emit_fn emit)
 {
 	struct found	f;
 	uint64_t	total = 0;
@@ -483,7 +494,7 @@ page_of(struct ctx *c, struct db_query *q, long long page, long long size,
 	json_gen_cstr(c->g, "collection");
 	(void)yajl_gen_array_open(c->g);
 	for (i = 0; i < f.n; i++)
-		gen_raw(c->g, f.docs[i], strlen(f.docs[i]));
+		(emit != NULL ? emit : emit_raw)(c, f.docs[i]);
 	(void)yajl_gen_array_close(c->g);
 	json_gen_cstr(c->g, "pagination");
 	(void)yajl_gen_map_open(c->g);
@@ -604,7 +615,7 @@ op_usecase_list(struct ctx *c, yajl_val v)
 	if ((st = args(c, v, a)) != MST_OK ||
 	    (st = list_args(c, v, &page, &size)) != MST_OK)
 		return st;
-	return page_of(c, &q, page, size, 0, 0);
+	return page_of(c, &q, page, size, 0, 0, NULL);
 }
 
 static int
@@ -714,7 +725,7 @@ op_workflow_list(struct ctx *c, yajl_val v)
 			return st;
 		q.nconds = 1;
 	}
-	return page_of(c, &q, page, size, 0, 0);
+	return page_of(c, &q, page, size, 0, 0, NULL);
 }
 
 /* workflow.update: every field of the document with the same wid is set
@@ -817,7 +828,7 @@ op_exec_list(struct ctx *c, yajl_val v)
 	if ((st = arg_int(c, v, "num_limit", 0, &lim)) != MST_OK)
 		return st;
 	return page_of(c, &q, page, size, lim, json_get(v, "num_limit") !=
-	    NULL && !YAJL_IS_NULL(json_get(v, "num_limit")));
+	    NULL && !YAJL_IS_NULL(json_get(v, "num_limit")), NULL);
 }
 
 /* The fields a status change sets first (spec 5.3). */
@@ -1761,50 +1772,25 @@ op_user_get(struct ctx *c, yajl_val v, int by_mail)
 	return MST_OK;
 }
 
+/* Users as the API shows them: the password hash masked. */
+static void
+emit_user(struct ctx *c, const char *doc)
+{
+	gen_user(c, doc, 0);
+}
+
 static int
 op_user_list(struct ctx *c, yajl_val v)
 {
 	static const char *const a[] = { "page", "pageSize", NULL };
 	struct db_query	 q = { DC_USERS, NULL, 0, "surname", 0, 0, 0 };
-	struct found	 f;
-	uint64_t	 total = 0;
 	long long	 page, size;
-	size_t		 i;
 	int		 st;
 
 	if ((st = args(c, v, a)) != MST_OK ||
 	    (st = list_args(c, v, &page, &size)) != MST_OK)
 		return st;
-	if (page < 1)
-		page = 1;
-	if (size < 1)
-		size = 20;
-	if (size > PAGE_MAX)
-		size = PAGE_MAX;
-	q.skip = (uint64_t)(page - 1) * (uint64_t)size;
-	q.limit = (uint64_t)size;
-	if ((st = c->b->count(c->b, &q, &total)) != MST_OK)
-		return fail(c, st, "count failed");
-	memset(&f, 0, sizeof(f));
-	if ((st = c->b->find(c->b, &q, found_cb, &f)) != MST_OK || f.oom) {
-		found_free(&f);
-		return fail(c, st == MST_OK ? MST_INTERNAL : st, "query failed");
-	}
-	(void)yajl_gen_map_open(c->g);
-	json_gen_cstr(c->g, "collection");
-	(void)yajl_gen_array_open(c->g);
-	for (i = 0; i < f.n; i++)
-		gen_user(c, f.docs[i], 0);
-	(void)yajl_gen_array_close(c->g);
-	json_gen_cstr(c->g, "pagination");
-	(void)yajl_gen_map_open(c->g);
-	json_gen_kv_int(c->g, "page", page);
-	json_gen_kv_int(c->g, "pageSize", size);
-	json_gen_kv_int(c->g, "totalCount", (long long)total);
-	(void)yajl_gen_map_close(c->g);
-	(void)yajl_gen_map_close(c->g);
-	found_free(&f);
-	return MST_OK;
+	return page_of(c, &q, page, size, 0, 0, emit_user);
 }
 
 static int
