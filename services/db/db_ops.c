@@ -315,18 +315,14 @@ gen_val(yajl_gen g, yajl_val v)
 		(void)yajl_gen_null(g);
 }
 
-/* A value as JSON text (heap, caller frees). */
+/* The generator's text as a heap string (caller frees); frees g. */
 static char *
-val_json(yajl_val v)
+gen_take(yajl_gen g)
 {
-	yajl_gen		 g = json_gen_new();
 	const unsigned char	*buf;
 	size_t			 len;
 	char			*out = NULL;
 
-	if (g == NULL)
-		return NULL;
-	gen_val(g, v);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
 	    (out = malloc(len + 1)) != NULL) {
 		memcpy(out, buf, len);
@@ -336,14 +332,23 @@ val_json(yajl_val v)
 	return out;
 }
 
+/* A value as JSON text (heap, caller frees). */
+static char *
+val_json(yajl_val v)
+{
+	yajl_gen	g = json_gen_new();
+
+	if (g == NULL)
+		return NULL;
+	gen_val(g, v);
+	return gen_take(g);
+}
+
 /* A string as a JSON string literal (heap). */
 static char *
 str_json(const char *s)
 {
-	yajl_gen		 g = json_gen_new();
-	const unsigned char	*buf;
-	size_t			 len;
-	char			*out = NULL;
+	yajl_gen	g = json_gen_new();
 
 	if (g == NULL)
 		return NULL;
@@ -351,13 +356,7 @@ str_json(const char *s)
 		(void)yajl_gen_null(g);
 	else
 		json_gen_cstr(g, s);
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
-	    (out = malloc(len + 1)) != NULL) {
-		memcpy(out, buf, len);
-		out[len] = '\0';
-	}
-	yajl_gen_free(g);
-	return out;
+	return gen_take(g);
 }
 
 /* "now" as mupifDB writes it: ISO 8601 without a zone (we run in UTC). */
@@ -1294,11 +1293,9 @@ static char *
 new_dataset(yajl_val io, const char *name, const char *objid,
     const char *field, yajl_val val, int *hits)
 {
-	yajl_gen		 g = json_gen_new();
-	yajl_val		 ds = json_get(io, "DataSet");
-	const unsigned char	*buf;
-	size_t			 len, i, j;
-	char			*out = NULL;
+	yajl_gen	 g = json_gen_new();
+	yajl_val	 ds = json_get(io, "DataSet");
+	size_t		 i, j;
 
 	*hits = 0;
 	if (g == NULL)
@@ -1325,13 +1322,7 @@ new_dataset(yajl_val io, const char *name, const char *objid,
 		(void)yajl_gen_map_close(g);
 	}
 	(void)yajl_gen_array_close(g);
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
-	    (out = malloc(len + 1)) != NULL) {
-		memcpy(out, buf, len);
-		out[len] = '\0';
-	}
-	yajl_gen_free(g);
-	return out;
+	return gen_take(g);
 }
 
 /*
