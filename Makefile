@@ -44,6 +44,7 @@ LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
 	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
 BROKER_SRCS = broker/broker.c
 DB_SRCS	 = services/db/db.c services/db/db_sqlite.c services/db/db_ops.c \
+	   services/db/db_export.c \
 	   services/db/db_util.c services/db/db_mongo.c
 SAFEAPI_SRCS = services/safeapi/safeapi.c
 # The db service minus its main(): linked into tests/unit/test_db_*.c and

@@ -69,11 +69,13 @@ int	 persistent_path(const struct conf *, const char *sub, char *out,
 /* run.c */
 int	 cmd_run(const struct opts *, int argc, char **argv);
 int	 cmd_policy(const struct opts *, int argc, char **argv);
+int	 cmd_db(const struct opts *, int argc, char **argv);
 
-/* spawn.c: fork and exec one service; returns its pid or -1. */
+/* spawn.c: fork and exec one service; returns its pid or -1.  in and
+ * out (-1: /dev/null and logw) become its fds 0 and 1. */
 pid_t	 spawn_service(struct service *, int chan, const char *startdoc,
 	    size_t startlen, const uint8_t *coarse, size_t coarselen,
-	    int logw, int privileged);
+	    int logw, int privileged, int in, int out);
 
 /* logs.c */
 int	 logsink_open(struct logsink *, const char *path);

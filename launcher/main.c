@@ -3,9 +3,10 @@
  *
  *   mupif-central [--config FILE] [--persistent DIR] COMMAND [ARGS]
  *
- * Commands: run, status, audit verify, audit show, help.  Every command
- * takes --config and --persistent with the same meaning; configuration is
- * defaults < config file < environment < command-line flags.
+ * Commands: run, status, audit verify, audit show, policy, config,
+ * db export, db import, help.  Every command takes --config and
+ * --persistent with the same meaning; configuration is defaults < config
+ * file < environment < command-line flags.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +32,11 @@ static const char usage_text[] =
 "  policy check        parse and compile every policy file, as run does\n"
 "  policy pfc FILE     print a seccomp policy compiled (libseccomp PFC)\n"
 "  config              print the effective configuration\n"
+"  db export           write the whole database (documents and files) to\n"
+"                      standard output as JSON lines\n"
+"  db import           read such an export from standard input into the\n"
+"                      configured database (sqlite or mongo); ids are kept,\n"
+"                      an id already there stops it, naming the line\n"
 "  help                this text\n"
 "\n"
 "Options (every command):\n"
@@ -200,6 +206,12 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(sub[0], "policy") == 0)
 		return cmd_policy(&o, nsub, sub);
+	if (strcmp(sub[0], "db") == 0) {
+		if (filters[0] || filters[1] || filters[2] || filters[3] ||
+		    filters[4] || o.json)
+			usage(2);
+		return cmd_db(&o, nsub, sub);
+	}
 	if (strcmp(sub[0], "config") == 0) {
 		struct conf c;
 

@@ -74,6 +74,7 @@ static struct {
 	int64_t		 stop_deadline;
 	int		 echo;
 	int		 lockfd;
+	const char	*db_mode;	/* the db's "mode"; NULL: serve */
 } L = { .ctl = -1, .sigfd = -1, .lockfd = -1 };
 
 static void
@@ -457,6 +458,8 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "rate", (long long)L.c.broker_rate);
 		break;
 	case SVC_DB:
+		json_gen_kv_str(g, "mode", L.db_mode != NULL ? L.db_mode :
+		    "serve");
 		json_gen_kv_str(g, "backend", L.c.db_backend);
 		json_gen_kv_str(g, "mongo_uri", L.c.mongo_uri);
 		json_gen_kv_str(g, "mongo_db", L.c.mongo_db);
@@ -534,7 +537,7 @@ start_service(struct service *s)
 	}
 	doc = start_doc(s, &doclen);
 	pid = spawn_service(s, sp[1], doc, doclen, L.coarse, L.coarselen,
-	    lp[1], L.privileged);
+	    lp[1], L.privileged, -1, -1);
 	free(doc);
 	(void)close(sp[1]);
 	(void)close(lp[1]);
@@ -833,6 +836,83 @@ cmd_policy(const struct opts *o, int argc, char **argv)
 	free(text);
 	free(pol);
 	return 0;
+}
+
+/*
+ * `mupif-central db export` / `db import`: the db binary once, in the
+ * mode of that name, confined exactly as the db service (the same
+ * profile and allowlist for the configured backend, jail, user, coarse
+ * filter), with this command's stdin as its fd 0 (import) or our stdout
+ * as its fd 1 (export), and its log lines on our stderr; no broker.  It
+ * does not take the launcher lock: it works on a persistent directory
+ * that a node runs on (the SQLite file in WAL mode has one writer at a
+ * time and readers beside it; an import is one write transaction) as
+ * well as on one that no node uses.  Exits with the db process's status.
+ */
+int
+cmd_db(const struct opts *o, int argc, char **argv)
+{
+	struct service	*db;
+	struct stat	 st;
+	char		*doc, why[64];
+	size_t		 doclen;
+	pid_t		 pid;
+	int		 status, fd, import;
+
+	if (argc != 2 || (strcmp(argv[1], "export") != 0 &&
+	    strcmp(argv[1], "import") != 0)) {
+		(void)fprintf(stderr, "usage: mupif-central db export > FILE | "
+		    "db import < FILE\n");
+		return 2;
+	}
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return 2;
+	log_setverbose((int)L.c.debug);
+	L.privileged = geteuid() == 0;
+	find_dirs();
+	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+		return 2;
+	if (make_layout() == -1)
+		return 1;
+	/*
+	 * The jailed process gets the one descriptor it uses as it is: our
+	 * stdin to import from, or our stdout to export to (the other is
+	 * /dev/null, or stderr for fd 1).  Not a directory: openat(2)
+	 * relative to it would reach outside the jail.
+	 */
+	import = strcmp(argv[1], "import") == 0;
+	fd = import ? STDIN_FILENO : STDOUT_FILENO;
+	errno = 0;
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		(void)fprintf(stderr, "mupif-central: db %s: standard %s is "
+		    "%s\n", argv[1], import ? "input" : "output",
+		    errno == EBADF ? "not open" : "a directory");
+		return 2;
+	}
+	db = svc_by_id(SVC_DB);
+	L.db_mode = argv[1];
+	doc = start_doc(db, &doclen);
+	pid = spawn_service(db, -1, doc, doclen, L.coarse, L.coarselen,
+	    STDERR_FILENO, L.privileged, import ? STDIN_FILENO : -1,
+	    import ? -1 : STDOUT_FILENO);
+	/* It holds mongo_uri. */
+	explicit_bzero(doc, doclen);
+	free(doc);
+	if (pid == -1) {
+		(void)fprintf(stderr, "mupif-central: db %s: cannot start %s: "
+		    "%s\n", argv[1], db->exe, strerror(errno));
+		return 1;
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 ? 0 : 1;
+	describe_exit(status, why, sizeof(why));
+	(void)fprintf(stderr, "mupif-central: db %s: the db process %s\n",
+	    argv[1], why);
+	return 1;
 }
 
 int

@@ -67,10 +67,15 @@ child_fail(const char *what)
 	_exit(127);
 }
 
+/*
+ * chan becomes fd 3, the broker channel (-1: none, for the one-shot db
+ * commands).  logw becomes fd 2, and fd 1 unless out is given; in, if
+ * given, becomes fd 0 instead of /dev/null (-1: not given).
+ */
 pid_t
 spawn_service(struct service *s, int chan, const char *startdoc,
     size_t startlen, const uint8_t *coarse, size_t coarselen, int logw,
-    int privileged)
+    int privileged, int in, int out)
 {
 	int		 fdstart, fdbpf, devnull, src[7], i;
 	char		*envp[8];	/* 4 sanitizer settings, TZ, mongoc, NULL */
@@ -134,8 +139,8 @@ spawn_service(struct service *s, int chan, const char *startdoc,
 		child_fail("PR_SET_PDEATHSIG");
 
 	/* Descriptor layout: move sources above the targets, then place. */
-	src[0] = devnull;
-	src[1] = logw;
+	src[0] = in != -1 ? in : devnull;
+	src[1] = out != -1 ? out : logw;
 	src[2] = logw;
 	src[FD_BROKER] = chan;
 	src[FD_START] = fdstart;

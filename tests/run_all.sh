@@ -49,7 +49,8 @@ cm_count() {	# $1 = cmocka output, $2 = exit status -> "passed failed"
 mp=0; mf=0
 jbin="$top/.jongodb/node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb"
 jlog="$B/jongodb.log"
-if [ ! -x "$B/tests/test_db_backend" ] || [ ! -x "$B/tests/test_db_ops" ]; then
+if [ ! -x "$B/tests/test_db_backend" ] || [ ! -x "$B/tests/test_db_ops" ] ||
+    [ ! -x "$B/tests/test_db_export" ]; then
 	echo "FAILED: the db suites were not built"; mf=1
 elif [ ! -x "$jbin" ]; then
 	echo "FAILED: jongodb is not installed (run scripts/setup.sh)"; mf=1
@@ -70,10 +71,11 @@ else
 	if [ -z "$uri" ]; then
 		tail -20 "$jlog"; echo "FAILED: jongodb did not start"; mf=1
 	else
-		# Both suites: the backend primitives and the typed
-		# operations.  A server that stops answering must not hang
+		# The suites: the backend primitives, the typed operations,
+		# export/import.  A server that stops answering must not hang
 		# `make test`.
-		for t in "$B/tests/test_db_backend" "$B/tests/test_db_ops"; do
+		for t in "$B/tests/test_db_backend" "$B/tests/test_db_ops" \
+		    "$B/tests/test_db_export"; do
 			out=$(MUPIF_TEST_DB=mongo MUPIF_TEST_MONGO_SERVER=jongodb \
 			    MUPIF_TEST_MONGO_URI="$uri" timeout 300 "$t" 2>&1); rc=$?
 			set -- $(cm_count "$out" $rc)

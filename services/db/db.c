@@ -8,6 +8,14 @@
  * frame travel as a sealed memfd.  Confined by policy/db.profile and
  * policy/db.seccomp: chrooted into persistent/db as mupif-db, no network
  * namespace (SQLite), no capabilities.
+ *
+ * The start-up document's config "mode" selects what the process does:
+ * "serve" (the service, the default), or one of the one-shot modes of
+ * `mupif-central db export|import`: "export" writes the database to fd 1,
+ * "import" reads an export from fd 0 (db_export.c), then the process
+ * exits 0 or 1 with a log line on fd 2.  Those get the same jail, user,
+ * profile and allowlist as the service, and no broker channel (fd 3 is
+ * not there); they do not seed the database.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +111,28 @@ serve(struct bchan *bc, struct db_backend *b, struct msg *m)
 	yajl_gen_free(g);
 }
 
+/*
+ * export or import, once, after the seal.  The database's name, never the
+ * URI, goes into the log line.
+ */
+static int
+oneshot(struct db_backend *b, int import, const char *where)
+{
+	struct db_xstats	st;
+	char			err[1024];
+
+	if (import ? db_import(b, STDIN_FILENO, &st, err, sizeof(err)) :
+	    db_export(b, STDOUT_FILENO, &st, err, sizeof(err))) {
+		log_warnx("%s the %s failed: %s", import ? "import into" :
+		    "export of", where, err);
+		return 1;
+	}
+	log_info("%s %llu documents and %llu files %s the %s", import ?
+	    "imported" : "exported", (unsigned long long)st.docs,
+	    (unsigned long long)st.files, import ? "into" : "from", where);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -110,17 +140,29 @@ main(int argc, char *argv[])
 	struct bchan		 bc;
 	struct msg		 m;
 	struct db_backend	*b;
-	const char		*backend, *uri, *mdb;
+	const char		*backend, *uri, *mdb, *mode;
 	char			 err[256], where[128];
-	int			 seeded;
+	int			 seeded, serving, rc;
 
 	(void)argc;
 	(void)argv;
 	sandbox_start(&sb, "db");
-	if (bchan_init(&bc, FD_BROKER) == -1)
+	if ((mode = json_get_str(sb.config, "mode")) == NULL)
+		mode = "serve";
+	if (strcmp(mode, "serve") != 0 && strcmp(mode, "export") != 0 &&
+	    strcmp(mode, "import") != 0)
+		fatalx("start-up document: unknown mode");
+	serving = strcmp(mode, "serve") == 0;
+	if (serving && bchan_init(&bc, FD_BROKER) == -1)
 		fatal("bchan_init");
+	/* Not under the launcher's log: name ourselves on the operator's
+	 * terminal. */
+	if (!serving)
+		log_procinit(strcmp(mode, "export") == 0 ? "db export" :
+		    "db import");
 	/* SIGTERM keeps its default action: every write is one SQLite
-	 * transaction, so dying between requests loses nothing. */
+	 * transaction, so dying between requests loses nothing (an import
+	 * is one transaction too). */
 	if (signal(SIGINT, SIG_IGN) == SIG_ERR ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -141,13 +183,23 @@ main(int argc, char *argv[])
 			fatalx("database: %s", err);
 		(void)snprintf(where, sizeof(where), "SQLite file %s", DB_FILE);
 	}
-	if ((seeded = db_seed(b, err, sizeof(err))) == -1)
-		fatalx("database: %s", err);
-	if (seeded)
-		log_info("seeded Settings, the Demo use case and Stat");
+	/* Not on export or import: an import goes into the database as
+	 * it is (seeding first would clash with the Settings it brings). */
+	if (serving) {
+		if ((seeded = db_seed(b, err, sizeof(err))) == -1)
+			fatalx("database: %s", err);
+		if (seeded)
+			log_info("seeded Settings, the Demo use case and Stat");
+	}
 	sandbox_seal(&sb);
 	/* The URI may hold a password: wipe it before it is freed. */
 	explicit_bzero((char *)(uintptr_t)uri, strlen(uri));
+	if (!serving) {
+		rc = oneshot(b, strcmp(mode, "import") == 0, where);
+		sandbox_free(&sb);
+		b->close(b);
+		return rc;
+	}
 	sandbox_free(&sb);
 	bchan_ready(&bc, b->name);
 	log_info("serving the %s", where);

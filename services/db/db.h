@@ -6,7 +6,8 @@
  * of each operation (mupifDB's semantics, spec/rest-api.md sections 2, 4
  * and 5).  Below it, a backend stores documents in named collections with
  * a handful of primitives: insert, get by id, find by equality with sort and
- * pagination, compare-and-set of fields, remove, count, files.  The SQLite
+ * pagination, compare-and-set of fields, remove, count, files (put, get,
+ * list), and on SQLite transactions (for import).  The SQLite
  * backend (db_sqlite.c) is the embedded default; the MongoDB backend
  * (db_mongo.c) keeps mupifDB's database layout.  Both pass one conformance
  * suite of primitives (tests/unit/test_db_backend.c) and one of
@@ -80,6 +81,11 @@ struct db_set {
 /* Called for each document found, in order; non-zero stops the search. */
 typedef int (*db_doc_cb)(void *arg, const char *json, size_t len);
 
+/* Called for each stored file (strings borrowed for the call), in
+ * ascending id order; non-zero stops the listing. */
+typedef int (*db_file_cb)(void *arg, const char *id, const char *filename,
+    const char *ctype, uint64_t len);
+
 /*
  * Backend primitives.  Every function returns an MST_* status (msg_types.h):
  * MST_OK, MST_NOTFOUND, MST_BADREQ (e.g. duplicate key), MST_INTERNAL.
@@ -106,11 +112,24 @@ struct db_backend {
 	int	(*remove)(struct db_backend *, enum db_coll, const char *id,
 		    int *matched);
 	/* Files: bytes from fd (len of them), filename and content type
-	 * kept; file_get returns a sealed memfd the caller owns. */
+	 * kept, under a new id or, if keep is not NULL, under that 24-hex
+	 * id (import: MST_BADREQ if a file has it already); the id is
+	 * written to id.  file_get returns a sealed memfd the caller owns. */
 	int	(*file_put)(struct db_backend *, int fd, uint64_t len,
-		    const char *filename, const char *ctype, char *id);
+		    const char *filename, const char *ctype, const char *keep,
+		    char *id);
 	int	(*file_get)(struct db_backend *, const char *id, int *fd,
 		    uint64_t *len, char **filename, char **ctype);
+	/* Every file's id, filename, content type and length. */
+	int	(*file_list)(struct db_backend *, db_file_cb, void *arg);
+	/*
+	 * begin(b, 1) makes the writes up to end(b, 1) one transaction
+	 * (end(b, 0) undoes them all); begin(b, 0) makes the reads up to
+	 * end() see one snapshot.  NULL on a backend without transactions
+	 * (MongoDB: a standalone server has none).  Not nested.
+	 */
+	int	(*begin)(struct db_backend *, int write);
+	int	(*end)(struct db_backend *, int commit);
 	void	(*close)(struct db_backend *);
 };
 
@@ -138,6 +157,26 @@ int	 db_path_ok(const char *p);
 int	 db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	    size_t reqlen, int fd_in, int *fd_out, yajl_gen g, char *err,
 	    size_t errlen);
+
+/*
+ * Moving data between backends (db_export.c): the JSON-lines format is
+ * described there.  db_export writes the whole database to fd;
+ * db_import reads an export from fd (db_import_mem: from memory) into
+ * the database.  0, or -1 with a message in err that names the input
+ * line and says whether anything was written.  st (may be NULL) gets
+ * the number of documents and files exported or imported.
+ */
+struct db_xstats {
+	uint64_t	docs;
+	uint64_t	files;
+};
+
+int	 db_export(struct db_backend *, int fd, struct db_xstats *st,
+	    char *err, size_t errlen) WUR;
+int	 db_import(struct db_backend *, int fd, struct db_xstats *st,
+	    char *err, size_t errlen) WUR;
+int	 db_import_mem(struct db_backend *, const void *, size_t,
+	    struct db_xstats *st, char *err, size_t errlen) WUR;
 
 /* Seed the database like mupifDB's maybe_init: Settings, the Demo use
  * case and Stat, each when its collection is empty.  1 if anything was

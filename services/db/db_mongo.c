@@ -101,12 +101,13 @@ mg_global_init(void)
 	/*
 	 * libmongoc keeps its performance counters in a shared memory file,
 	 * /dev/shm/mongoc-<pid>, unless MONGOC_DISABLE_SHM is set: left
-	 * behind by a killed process, and fatal under the db profile's
-	 * "rlimit fsize 0" (SIGXFSZ at its ftruncate).  XXX Debian's build
-	 * (MONGOC_NO_AUTOMATIC_GLOBALS 0) already ran mongoc_init() from a
-	 * library constructor before main(), so this only helps other
-	 * builds: the launcher must put MONGOC_DISABLE_SHM=1 in the
-	 * environment of every process that links libmongoc.
+	 * behind by a killed process (and fatal under an "rlimit fsize 0",
+	 * which db-mongo.profile had: SIGXFSZ at its ftruncate).  XXX
+	 * Debian's build (MONGOC_NO_AUTOMATIC_GLOBALS 0) already ran
+	 * mongoc_init() from a library constructor before main(), so this
+	 * only helps other builds: the launcher must put
+	 * MONGOC_DISABLE_SHM=1 in the environment of every process that
+	 * links libmongoc.
 	 */
 	(void)setenv("MONGOC_DISABLE_SHM", "1", 1);
 	mongoc_init();
@@ -1140,14 +1141,14 @@ mg_read_full(int fd, char *buf, size_t len)
 }
 
 /*
- * One upload attempt of len bytes from fd under a new ObjectId.  The
+ * One upload attempt of len bytes from fd under the ObjectId oid.  The
  * content type is kept in metadata.contentType of the fs.files document:
  * the GridFS spec deprecates the top-level "contentType" of the legacy
  * API, and the bucket API can only write "metadata" (file_get reads both).
  */
 static int
 mg_put_once(struct mg *m, int fd, uint64_t len, const char *filename,
-    const char *ctype, char *buf, bson_oid_t *oid, bson_error_t *e,
+    const char *ctype, char *buf, const bson_oid_t *oid, bson_error_t *e,
     int *input_err)
 {
 	mongoc_stream_t	*up;
@@ -1157,7 +1158,6 @@ mg_put_once(struct mg *m, int fd, uint64_t len, const char *filename,
 	size_t		 n;
 
 	*input_err = 0;
-	bson_oid_init(oid, NULL);
 	idv.value_type = BSON_TYPE_OID;
 	bson_oid_copy(oid, &idv.value.v_oid);
 	bson_init(&opts);
@@ -1197,14 +1197,54 @@ abort:
 	return -1;
 }
 
+/* Is there an fs.files document with _id oid?  MST_OK (*found set), or
+ * the failure. */
+static int
+mg_file_exists(struct mg *m, const bson_oid_t *oid, int *found)
+{
+	mongoc_cursor_t	*cur = NULL;
+	const bson_t	*d, *reply;
+	bson_t		*filter;
+	bson_error_t	 e;
+	enum mg_class	 cls;
+	int		 attempt, st = MST_OK;
+
+	*found = 0;
+	filter = BCON_NEW("_id", BCON_OID(oid));
+	for (attempt = 1;; attempt++) {
+		cur = mongoc_gridfs_bucket_find(m->bucket, filter, NULL);
+		if (mongoc_cursor_next(cur, &d)) {
+			*found = 1;
+			break;
+		}
+		if (!mongoc_cursor_error_document(cur, &e, &reply))
+			break;
+		cls = mg_classify(&e, reply);
+		mongoc_cursor_destroy(cur);
+		cur = NULL;
+		if (!mg_retry_ok(cls, 1, attempt)) {
+			st = mg_fail("file_put", &e, cls);
+			break;
+		}
+	}
+	if (cur != NULL)
+		mongoc_cursor_destroy(cur);
+	bson_destroy(filter);
+	return st;
+}
+
 /*
  * Retries need the bytes again: they are re-read from the start offset
  * when fd is seekable (a memfd, as files travel between services); a pipe
- * gets one attempt.
+ * gets one attempt.  A new file gets a new ObjectId per attempt.  A kept
+ * id (import) must be free: a failed upload aborts by deleting every
+ * chunk of its id, which would destroy a file that has it; and before a
+ * retry, a file under that id can only be the previous attempt's, which
+ * then did complete (its reply was lost).
  */
 static int
 mg_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
-    const char *ctype, char *id)
+    const char *ctype, const char *keep, char *id)
 {
 	struct mg	*m = mg_of(b);
 	bson_oid_t	 oid;
@@ -1212,14 +1252,29 @@ mg_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
 	enum mg_class	 cls;
 	off_t		 off0;
 	char		*buf;
-	int		 attempt, input_err, st = MST_OK;
+	int		 attempt, input_err, found, st = MST_OK;
 
-	if (fd < 0 || len > MG_FILE_MAX)
+	if (fd < 0 || len > MG_FILE_MAX || (keep != NULL && !db_id_ok(keep)))
 		return MST_BADREQ;
+	if (keep != NULL) {
+		bson_oid_init_from_string(&oid, keep);
+		if ((st = mg_file_exists(m, &oid, &found)) != MST_OK)
+			return st;
+		if (found)
+			return MST_BADREQ;
+	}
 	if ((buf = malloc(MG_CHUNK)) == NULL)
 		return MST_INTERNAL;
 	off0 = lseek(fd, 0, SEEK_CUR);
 	for (attempt = 1;; attempt++) {
+		if (keep == NULL)
+			bson_oid_init(&oid, NULL);
+		else if (attempt > 1) {
+			if ((st = mg_file_exists(m, &oid, &found)) != MST_OK)
+				break;
+			if (found)
+				break;
+		}
 		if (mg_put_once(m, fd, len, filename, ctype, buf, &oid, &e,
 		    &input_err) == 0)
 			break;
@@ -1241,6 +1296,33 @@ mg_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
 	return st;
 }
 
+/* Length (-1 if none), filename ("" if none) and content type of the
+ * fs.files document d (strings borrowed from d). */
+static void
+mg_file_fields(const bson_t *d, int64_t *n, const char **fn, const char **ct)
+{
+	bson_iter_t	it, sub;
+
+	*n = -1;
+	*fn = "";
+	*ct = NULL;
+	if (bson_iter_init_find(&it, d, "length") &&
+	    BSON_ITER_HOLDS_NUMBER(&it))
+		*n = bson_iter_as_int64(&it);
+	if (bson_iter_init_find(&it, d, "filename") &&
+	    BSON_ITER_HOLDS_UTF8(&it))
+		*fn = bson_iter_utf8(&it, NULL);
+	if (bson_iter_init(&it, d) &&
+	    bson_iter_find_descendant(&it, "metadata.contentType", &sub) &&
+	    BSON_ITER_HOLDS_UTF8(&sub))
+		*ct = bson_iter_utf8(&sub, NULL);
+	else if (bson_iter_init_find(&it, d, "contentType") &&
+	    BSON_ITER_HOLDS_UTF8(&it))
+		*ct = bson_iter_utf8(&it, NULL);
+	if (*ct == NULL)
+		*ct = "application/octet-stream";
+}
+
 /* The fs.files document of id: filename, content type, length. */
 static int
 mg_file_info(struct mg *m, const bson_oid_t *oid, uint64_t *len,
@@ -1249,11 +1331,10 @@ mg_file_info(struct mg *m, const bson_oid_t *oid, uint64_t *len,
 	mongoc_cursor_t	*cur;
 	const bson_t	*d, *reply;
 	bson_t		*filter;
-	bson_iter_t	 it, sub;
 	bson_error_t	 e;
 	enum mg_class	 cls;
-	const char	*fn = "", *ct = NULL;
-	int64_t		 n = -1;
+	const char	*fn, *ct;
+	int64_t		 n;
 	int		 attempt;
 
 	filter = BCON_NEW("_id", BCON_OID(oid));
@@ -1274,21 +1355,7 @@ mg_file_info(struct mg *m, const bson_oid_t *oid, uint64_t *len,
 		}
 	}
 	bson_destroy(filter);
-	if (bson_iter_init_find(&it, d, "length") &&
-	    BSON_ITER_HOLDS_NUMBER(&it))
-		n = bson_iter_as_int64(&it);
-	if (bson_iter_init_find(&it, d, "filename") &&
-	    BSON_ITER_HOLDS_UTF8(&it))
-		fn = bson_iter_utf8(&it, NULL);
-	if (bson_iter_init(&it, d) &&
-	    bson_iter_find_descendant(&it, "metadata.contentType", &sub) &&
-	    BSON_ITER_HOLDS_UTF8(&sub))
-		ct = bson_iter_utf8(&sub, NULL);
-	else if (bson_iter_init_find(&it, d, "contentType") &&
-	    BSON_ITER_HOLDS_UTF8(&it))
-		ct = bson_iter_utf8(&it, NULL);
-	if (ct == NULL)
-		ct = "application/octet-stream";
+	mg_file_fields(d, &n, &fn, &ct);
 	if (n < 0 || (uint64_t)n > MG_FILE_MAX) {
 		mongoc_cursor_destroy(cur);
 		log_warnx("db_mongo file_get: bad or too large length");
@@ -1415,6 +1482,70 @@ fail:
 	free(*ctype);
 	*filename = *ctype = NULL;
 	*len = 0;
+	return st;
+}
+
+/*
+ * Every fs.files document, by ascending _id.  Like mg_find_run: a
+ * transient failure before the first file is retried.  A file whose _id
+ * is not an ObjectId (not written by us or by mupifDB) cannot be named
+ * through this interface: an error, not a silent omission.
+ */
+static int
+mg_file_list(struct db_backend *b, db_file_cb cb, void *arg)
+{
+	struct mg	*m = mg_of(b);
+	mongoc_cursor_t	*cur = NULL;
+	const bson_t	*d, *reply;
+	bson_t		*opts, filter;
+	bson_iter_t	 it;
+	bson_error_t	 e;
+	enum mg_class	 cls;
+	const char	*fn, *ct;
+	char		 id[DB_ID_LEN + 1];
+	int64_t		 n;
+	int		 attempt, got, st = MST_OK;
+
+	bson_init(&filter);
+	opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
+	for (attempt = 1;; attempt++) {
+		got = 0;
+		cur = mongoc_gridfs_bucket_find(m->bucket, &filter, opts);
+		while (mongoc_cursor_next(cur, &d)) {
+			got++;
+			if (!bson_iter_init_find(&it, d, "_id") ||
+			    !BSON_ITER_HOLDS_OID(&it)) {
+				log_warnx("db_mongo file_list: a file whose "
+				    "_id is not an ObjectId");
+				st = MST_INTERNAL;
+				goto done;
+			}
+			bson_oid_to_string(bson_iter_oid(&it), id);
+			mg_file_fields(d, &n, &fn, &ct);
+			if (n < 0) {
+				log_warnx("db_mongo file_list: file %s has no "
+				    "length", id);
+				st = MST_INTERNAL;
+				goto done;
+			}
+			if (cb(arg, id, fn, ct, (uint64_t)n) != 0)
+				goto done;
+		}
+		if (!mongoc_cursor_error_document(cur, &e, &reply))
+			goto done;
+		cls = mg_classify(&e, reply);
+		mongoc_cursor_destroy(cur);
+		cur = NULL;
+		if (got > 0 || !mg_retry_ok(cls, 1, attempt)) {
+			st = mg_fail("file_list", &e, cls);
+			goto done;
+		}
+	}
+done:
+	if (cur != NULL)
+		mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(&filter);
 	return st;
 }
 
@@ -1637,6 +1768,8 @@ db_mongo_open(const char *uri_s, const char *dbname, char *err,
 	m->b.remove = mg_remove;
 	m->b.file_put = mg_file_put;
 	m->b.file_get = mg_file_get;
+	m->b.file_list = mg_file_list;
+	/* No begin/end: a standalone server has no transactions. */
 	m->b.close = mg_close;
 	return &m->b;
 fail:

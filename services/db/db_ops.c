@@ -1665,7 +1665,7 @@ op_file_put(struct ctx *c, yajl_val v)
 	if (lseek(c->fd_in, 0, SEEK_SET) == -1)
 		return fail(c, MST_BADREQ, "file.put: cannot rewind");
 	if ((st = c->b->file_put(c->b, c->fd_in, (uint64_t)st_.st_size, name,
-	    ctype, id)) != MST_OK)
+	    ctype, NULL, id)) != MST_OK)
 		return fail(c, st, "file.put failed");
 	return gen_id(c, id);
 }

@@ -43,7 +43,15 @@ struct sqlite_be {
 };
 
 static const char *const migrations[] = {
-	/* 1: the first slice (kept as it was shipped). */
+	/*
+	 * 1: the first slice, as it was shipped but for one statement: it
+	 * also inserted the default Settings document.  Databases made
+	 * since get it from db_seed() when the service starts, not here:
+	 * `db import` needs a new database empty (a second Settings
+	 * document would be one too many), and a database made by `db
+	 * export` should stay so.  Databases made by the first slice are
+	 * past this step and keep theirs.
+	 */
 	"CREATE TABLE Settings (id TEXT PRIMARY KEY, doc TEXT NOT NULL);"
 	"CREATE TABLE WorkflowExecutions ("
 	"  id TEXT PRIMARY KEY CHECK (length(id) = 24),"
@@ -54,12 +62,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX WorkflowExecutions_Status"
 	"  ON WorkflowExecutions (Status, SubmittedDate);"
 	"CREATE INDEX WorkflowExecutions_WorkflowID"
-	"  ON WorkflowExecutions (WorkflowID);"
-	"INSERT INTO Settings (id, doc) VALUES ('settings', json_object("
-	"  'projectName', 'TEST', 'projectLogoUrl',"
-	"  'https://raw.githubusercontent.com/mupif/mupifDB/"
-	"bd297a4a719336cd9672cfe73f31f7cbe2b4e029/webapi/static/images/"
-	"mupif-logo.png'));",
+	"  ON WorkflowExecutions (WorkflowID);",
 	/* 2: every collection, documents as JSON, expression indexes,
 	 * files; ids of the first slice become ObjectId-like. */
 	"DROP INDEX WorkflowExecutions_Status;"
@@ -530,27 +533,41 @@ sq_remove(struct db_backend *b, enum db_coll c, const char *id, int *matched)
 	return MST_OK;
 }
 
+/*
+ * One transaction of its own, or, inside one that begin() opened (an
+ * import), a savepoint: a failed file then leaves the outer transaction
+ * as it was.
+ */
 static int
 sq_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
-    const char *ctype, char *id)
+    const char *ctype, const char *keep, char *id)
 {
 	struct sqlite_be	*s = (struct sqlite_be *)b;
 	sqlite3_stmt		*fs = NULL, *cs = NULL;
 	uint8_t			*buf;
 	uint64_t		 off = 0;
 	char			 now[32];
-	int			 n = 0, rc = MST_INTERNAL;
+	int			 n = 0, rc = MST_INTERNAL, intx, step;
 
+	if (keep != NULL && !db_id_ok(keep))
+		return MST_BADREQ;
+	if (len > INT64_MAX)
+		return MST_BADREQ;
 	if ((buf = malloc(CHUNK_SIZE)) == NULL)
 		return MST_INTERNAL;
-	db_new_id(id);
+	if (keep != NULL)
+		(void)strlcpy(id, keep, DB_ID_LEN + 1);
+	else
+		db_new_id(id);
 	util_iso_time(util_wall_ms(), now, sizeof(now));
 	/* From the start of a memfd; a pipe cannot seek and need not. */
 	if (lseek(fd, 0, SEEK_SET) == -1 && errno != ESPIPE) {
 		free(buf);
 		return MST_BADREQ;
 	}
-	if (exec_sql(s->h, "BEGIN IMMEDIATE", NULL, 0) == -1)
+	intx = !sqlite3_get_autocommit(s->h);
+	if (exec_sql(s->h, intx ? "SAVEPOINT file_put" : "BEGIN IMMEDIATE",
+	    NULL, 0) == -1)
 		goto out;
 	if (sqlite3_prepare_v2(s->h, "INSERT INTO files (id, filename, ctype, "
 	    "length, uploaded) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &fs, NULL) !=
@@ -563,8 +580,12 @@ sq_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
 	(void)sqlite3_bind_text(fs, 3, ctype, -1, SQLITE_TRANSIENT);
 	(void)sqlite3_bind_int64(fs, 4, (sqlite3_int64)len);
 	(void)sqlite3_bind_text(fs, 5, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(fs) != SQLITE_DONE)
+	if ((step = sqlite3_step(fs)) != SQLITE_DONE) {
+		/* keep names a file that exists. */
+		if (step == SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = MST_BADREQ;
 		goto rollback;
+	}
 	while (off < len) {
 		size_t	want = len - off < CHUNK_SIZE ? (size_t)(len - off) :
 			    CHUNK_SIZE;
@@ -590,14 +611,16 @@ sq_file_put(struct db_backend *b, int fd, uint64_t len, const char *filename,
 			goto rollback;
 		off += want;
 	}
-	if (exec_sql(s->h, "COMMIT", NULL, 0) == -1)
+	if (exec_sql(s->h, intx ? "RELEASE file_put" : "COMMIT", NULL, 0) ==
+	    -1)
 		goto rollback;
 	rc = MST_OK;
 	goto out;
  rollback:
 	if (rc == MST_INTERNAL)
 		log_warnx("file.put: %s", sqlite3_errmsg(s->h));
-	(void)exec_sql(s->h, "ROLLBACK", NULL, 0);
+	(void)exec_sql(s->h, intx ? "ROLLBACK TO file_put; RELEASE file_put" :
+	    "ROLLBACK", NULL, 0);
  out:
 	sqlite3_finalize(fs);
 	sqlite3_finalize(cs);
@@ -669,6 +692,65 @@ sq_file_get(struct db_backend *b, const char *id, int *fdp, uint64_t *lenp,
 	return MST_INTERNAL;
 }
 
+static int
+sq_file_list(struct db_backend *b, db_file_cb cb, void *arg)
+{
+	struct sqlite_be	*s = (struct sqlite_be *)b;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(s->h, "SELECT id, filename, ctype, length "
+	    "FROM files ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return sq_status(s, SQLITE_ERROR, "file.list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char	*id = (const char *)sqlite3_column_text(st, 0);
+		const char	*fn = (const char *)sqlite3_column_text(st, 1);
+		const char	*ct = (const char *)sqlite3_column_text(st, 2);
+		sqlite3_int64	 len = sqlite3_column_int64(st, 3);
+
+		if (id == NULL || fn == NULL || ct == NULL || len < 0) {
+			sqlite3_finalize(st);
+			log_warnx("file.list: a malformed row in files");
+			return MST_INTERNAL;
+		}
+		if (cb(arg, id, fn, ct, (uint64_t)len) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? MST_OK : sq_status(s, rc, "file.list");
+}
+
+/* A deferred BEGIN: in WAL mode its first read fixes the snapshot and
+ * writers of other connections go on. */
+static int
+sq_begin(struct db_backend *b, int write)
+{
+	struct sqlite_be *s = (struct sqlite_be *)b;
+
+	if (exec_sql(s->h, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, 0) ==
+	    -1)
+		return sq_status(s, SQLITE_ERROR, "begin");
+	return MST_OK;
+}
+
+static int
+sq_end(struct db_backend *b, int commit)
+{
+	struct sqlite_be *s = (struct sqlite_be *)b;
+
+	if (sqlite3_get_autocommit(s->h))
+		return MST_BADREQ;	/* no transaction open */
+	if (commit) {
+		if (exec_sql(s->h, "COMMIT", NULL, 0) == 0)
+			return MST_OK;
+		(void)sq_status(s, SQLITE_ERROR, "commit");
+	}
+	(void)exec_sql(s->h, "ROLLBACK", NULL, 0);
+	return commit ? MST_INTERNAL : MST_OK;
+}
+
 static void
 sq_close(struct db_backend *b)
 {
@@ -698,6 +780,9 @@ db_sqlite_open(const char *path, char *err, size_t errlen)
 	s->b.remove = sq_remove;
 	s->b.file_put = sq_file_put;
 	s->b.file_get = sq_file_get;
+	s->b.file_list = sq_file_list;
+	s->b.begin = sq_begin;
+	s->b.end = sq_end;
 	s->b.close = sq_close;
 	if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,

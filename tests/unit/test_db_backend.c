@@ -1,7 +1,8 @@
 /*
  * test_db_backend.c - conformance suite of the db backend primitives
  * (struct db_backend in services/db/db.h): insert, get, find, count,
- * update, remove, file_put, file_get, close.  Not the typed operations.
+ * update, remove, file_put (also under a kept id), file_get, file_list,
+ * begin/end (SQLite only), close.  Not the typed operations.
  *
  * The backend comes from the environment:
  *   MUPIF_TEST_DB=sqlite (default)  a fresh file in a mkdtemp directory;
@@ -1235,7 +1236,8 @@ file_roundtrip(const uint8_t *data, size_t len, const char *name,
 	int		 in, out = -1;
 
 	in = memfd_with(data, len);
-	assert_int_equal(B->file_put(B, in, len, name, ctype, id), MST_OK);
+	assert_int_equal(B->file_put(B, in, len, name, ctype, NULL, id),
+	    MST_OK);
 	close(in);
 	assert_true(db_id_ok(id));
 	assert_int_equal(B->file_get(B, id, &out, &got, &fn, &ct), MST_OK);
@@ -1331,15 +1333,15 @@ test_file_input(void **state)
 	random_bytes(data, sizeof(data));
 	/* Fewer bytes than announced: refused. */
 	fd = memfd_with(data, 10);
-	assert_int_not_equal(B->file_put(B, fd, 20, "short", "a/b", id),
-	    MST_OK);
+	assert_int_not_equal(B->file_put(B, fd, 20, "short", "a/b", NULL,
+	    id), MST_OK);
 	close(fd);
 	/* From a pipe (not seekable). */
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(util_write_all(p[1], data, sizeof(data)), 0);
 	close(p[1]);
 	assert_int_equal(B->file_put(B, p[0], sizeof(data), "pipe.bin",
-	    "a/b", id), MST_OK);
+	    "a/b", NULL, id), MST_OK);
 	close(p[0]);
 	assert_int_equal(B->file_get(B, id, &out, &len, &fn, &ct), MST_OK);
 	assert_true(len == sizeof(data));
@@ -1350,7 +1352,8 @@ test_file_input(void **state)
 	free(ct);
 	/* Only len bytes are taken from a longer input. */
 	fd = memfd_with(data, sizeof(data));
-	assert_int_equal(B->file_put(B, fd, 100, "part", "a/b", id), MST_OK);
+	assert_int_equal(B->file_put(B, fd, 100, "part", "a/b", NULL, id),
+	    MST_OK);
 	close(fd);
 	assert_int_equal(B->file_get(B, id, &out, &len, &fn, &ct), MST_OK);
 	assert_true(len == 100);
@@ -1359,6 +1362,186 @@ test_file_input(void **state)
 	close(out);
 	free(fn);
 	free(ct);
+}
+
+/* A file put under a kept id (import) gets that id; a second file under
+ * it is refused and leaves the first intact (on MongoDB a failed upload
+ * deletes the chunks of its id). */
+static void
+test_file_keep_id(void **state)
+{
+	static const uint8_t	 one[] = "the first file", two[] = "another";
+	char			 keep[DB_ID_LEN + 1], id[DB_ID_LEN + 1];
+	char			*fn = NULL, *ct = NULL;
+	uint8_t			 back[64];
+	uint64_t		 len = 0;
+	int			 in, out = -1;
+
+	(void)state;
+	mkid(keep, 30, 1);
+	in = memfd_with(one, sizeof(one) - 1);
+	assert_int_equal(B->file_put(B, in, sizeof(one) - 1, "one.txt",
+	    "text/plain", keep, id), MST_OK);
+	close(in);
+	assert_string_equal(id, keep);
+	in = memfd_with(two, sizeof(two) - 1);
+	assert_int_equal(B->file_put(B, in, sizeof(two) - 1, "two.txt",
+	    "text/plain", keep, id), MST_BADREQ);
+	/* Not an id. */
+	assert_int_equal(B->file_put(B, in, sizeof(two) - 1, "two.txt",
+	    "text/plain", "nope", id), MST_BADREQ);
+	close(in);
+	assert_int_equal(B->file_get(B, keep, &out, &len, &fn, &ct), MST_OK);
+	assert_true(len == sizeof(one) - 1);
+	assert_string_equal(fn, "one.txt");
+	assert_int_equal(read(out, back, sizeof(back)), (ssize_t)len);
+	assert_memory_equal(back, one, len);
+	close(out);
+	free(fn);
+	free(ct);
+	/* An empty file under a kept id. */
+	mkid(keep, 30, 2);
+	in = memfd_with("", 0);
+	assert_int_equal(B->file_put(B, in, 0, "empty", "a/b", keep, id),
+	    MST_OK);
+	close(in);
+	assert_int_equal(B->file_get(B, keep, &out, &len, &fn, &ct), MST_OK);
+	assert_true(len == 0);
+	close(out);
+	free(fn);
+	free(ct);
+}
+
+struct flist {
+	char		ids[64][DB_ID_LEN + 1];
+	char		fn[64][32];
+	char		ct[64][32];
+	uint64_t	len[64];
+	size_t		n, total;
+	int		sorted, stop_at;
+};
+
+static int
+flist_cb(void *arg, const char *id, const char *fn, const char *ct,
+    uint64_t len)
+{
+	struct flist	*f = arg;
+	static char	 prev[DB_ID_LEN + 1];
+
+	if (f->total == 0)
+		prev[0] = '\0';
+	if (!db_id_ok(id) || strcmp(id, prev) <= 0)
+		f->sorted = 0;
+	(void)strlcpy(prev, id, sizeof(prev));
+	f->total++;
+	/* Ours: the ids of test 31. */
+	if (strncmp(id, "6a00001f", 8) == 0 && f->n < 64) {
+		(void)strlcpy(f->ids[f->n], id, sizeof(f->ids[0]));
+		(void)strlcpy(f->fn[f->n], fn, sizeof(f->fn[0]));
+		(void)strlcpy(f->ct[f->n], ct, sizeof(f->ct[0]));
+		f->len[f->n] = len;
+		f->n++;
+	}
+	return f->stop_at > 0 && f->total == (size_t)f->stop_at;
+}
+
+/* file_list: every file with its filename, content type and length, by
+ * ascending id; a non-zero callback stops it. */
+static void
+test_file_list(void **state)
+{
+	static const uint8_t	 data[600 * 1024];
+	static const size_t	 sizes[] = { 3, 0, 300 * 1024, 1 };
+	struct flist		*f;
+	char			 keep[DB_ID_LEN + 1], id[DB_ID_LEN + 1];
+	char			 fn[32];
+	size_t			 i, order[] = { 2, 0, 3, 1 };
+	int			 in;
+
+	(void)state;
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	/* Put in an order that is not the id order. */
+	for (i = 0; i < 4; i++) {
+		size_t k = order[i];
+
+		mkid(keep, 31, (unsigned)k + 1);
+		(void)snprintf(fn, sizeof(fn), "f%zu.bin", k);
+		in = memfd_with(data, sizes[k]);
+		assert_int_equal(B->file_put(B, in, sizes[k], fn, "x/y", keep,
+		    id), MST_OK);
+		close(in);
+	}
+	f->sorted = 1;
+	assert_int_equal(B->file_list(B, flist_cb, f), MST_OK);
+	assert_true(f->sorted);
+	assert_int_equal(f->n, 4);
+	assert_true(f->total >= 4);
+	for (i = 0; i < 4; i++) {
+		mkid(keep, 31, (unsigned)i + 1);
+		(void)snprintf(fn, sizeof(fn), "f%zu.bin", i);
+		assert_string_equal(f->ids[i], keep);
+		assert_string_equal(f->fn[i], fn);
+		assert_string_equal(f->ct[i], "x/y");
+		assert_true(f->len[i] == sizes[i]);
+	}
+	/* Stopped after the second file. */
+	memset(f, 0, sizeof(*f));
+	f->stop_at = 2;
+	assert_int_equal(B->file_list(B, flist_cb, f), MST_OK);
+	assert_int_equal(f->total, 2);
+	free(f);
+}
+
+/* begin/end: SQLite has them (a rolled-back transaction leaves nothing,
+ * a file put inside one is undone with it); MongoDB says it has none. */
+static void
+test_transactions(void **state)
+{
+	struct db_cond	 c = { "tag", DV_STR, "txn", 0 };
+	struct db_query	 q = { .coll = DC_LOGS, .conds = &c, .nconds = 1 };
+	char		 id[DB_ID_LEN + 1], fid[DB_ID_LEN + 1];
+	char		 keep[DB_ID_LEN + 1], *fn = NULL, *ct = NULL;
+	uint64_t	 len;
+	int		 in, out = -1;
+
+	(void)state;
+	if (is_mongo) {
+		assert_null(B->begin);
+		assert_null(B->end);
+		return;
+	}
+	assert_non_null(B->begin);
+	assert_int_equal(B->end(B, 1), MST_BADREQ);	/* none open */
+	mkid(keep, 32, 1);
+	assert_int_equal(B->begin(B, 1), MST_OK);
+	assert_int_equal(ins(DC_LOGS, "{\"tag\":\"txn\"}", id), MST_OK);
+	in = memfd_with("abc", 3);
+	assert_int_equal(B->file_put(B, in, 3, "t", "a/b", keep, fid), MST_OK);
+	/* A failed file inside the transaction leaves the rest of it. */
+	assert_int_equal(B->file_put(B, in, 3, "t", "a/b", keep, fid),
+	    MST_BADREQ);
+	assert_int_equal(count_of(&q), 1);
+	assert_int_equal(B->end(B, 0), MST_OK);
+	assert_int_equal(count_of(&q), 0);
+	assert_int_equal(B->file_get(B, keep, &out, &len, &fn, &ct),
+	    MST_NOTFOUND);
+	/* Committed. */
+	assert_int_equal(B->begin(B, 1), MST_OK);
+	assert_int_equal(ins(DC_LOGS, "{\"tag\":\"txn\"}", id), MST_OK);
+	assert_int_equal(B->file_put(B, in, 3, "t", "a/b", keep, fid), MST_OK);
+	assert_int_equal(B->end(B, 1), MST_OK);
+	close(in);
+	assert_int_equal(count_of(&q), 1);
+	assert_int_equal(B->file_get(B, keep, &out, &len, &fn, &ct), MST_OK);
+	assert_true(len == 3);
+	close(out);
+	free(fn);
+	free(ct);
+	/* A read transaction. */
+	assert_int_equal(B->begin(B, 0), MST_OK);
+	assert_int_equal(count_of(&q), 1);
+	assert_int_equal(B->end(B, 1), MST_OK);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1668,6 +1851,9 @@ main(void)
 		cmocka_unit_test(test_file_meta),
 		cmocka_unit_test(test_file_notfound),
 		cmocka_unit_test(test_file_input),
+		cmocka_unit_test(test_file_keep_id),
+		cmocka_unit_test(test_file_list),
+		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_claim_race),
 		cmocka_unit_test(test_mongo_open_errors),
 	};
