@@ -463,6 +463,8 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_str(g, "backend", L.c.db_backend);
 		json_gen_kv_str(g, "mongo_uri", L.c.mongo_uri);
 		json_gen_kv_str(g, "mongo_db", L.c.mongo_db);
+		json_gen_kv_int(g, "file_max_bytes",
+		    (long long)L.c.file_max_bytes);
 		break;
 	case SVC_SAFEAPI:
 		json_gen_kv_str(g, "vpn_name", L.c.vpn_name);

@@ -37,6 +37,7 @@ struct conf {
 	char		db_backend[16];		/* sqlite | mongo */
 	char		mongo_uri[1024];	/* secret: never printed */
 	char		mongo_db[64];
+	uint64_t	file_max_bytes;		/* one stored file */
 	uint64_t	debug;
 };
 

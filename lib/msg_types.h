@@ -95,7 +95,8 @@ enum msg_type {
 	X(MST_INTERNAL,		"internal-error")		\
 	X(MST_TOOBIG,		"too-big")			\
 	X(MST_MALFORMED,	"malformed")			\
-	X(MST_BUSY,		"busy")
+	X(MST_BUSY,		"busy")				\
+	X(MST_CONFLICT,		"conflict")
 
 enum msg_status {
 #define X(id, name) id,

@@ -49,6 +49,7 @@ static const struct ckey {
 	S(db_backend,		"MUPIF_DB_BACKEND"),
 	S(mongo_uri,		"MUPIF_MONGO_URI"),
 	S(mongo_db,		"MUPIF_MONGO_DB"),
+	U(file_max_bytes,	"MUPIF_FILE_MAX_BYTES", 0, 1ULL << 34),
 	B(debug,		"MUPIF_DEBUG"),
 #undef S
 #undef U
@@ -78,6 +79,7 @@ conf_defaults(struct conf *c)
 	c->broker_rate = 5000;
 	(void)strlcpy(c->db_backend, "sqlite", sizeof(c->db_backend));
 	(void)strlcpy(c->mongo_db, "MuPIF", sizeof(c->mongo_db));
+	c->file_max_bytes = 256ULL * 1024 * 1024;
 	c->debug = 0;
 }
 

@@ -10,6 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 B=${MUPIF_BUILD:-build-asan}
 export MUPIF_BUILD="$top/$B"
+# The captured protocol vectors are the project's shared ones, beside the
+# repository (as on every developer machine and in CI); not copied here.
+export MUPIF_VECTORS="${MUPIF_VECTORS:-$(cd "$top/.." && pwd)/shared/vectors}"
+if [ ! -d "$MUPIF_VECTORS/serpent" ]; then
+	echo "run_all: no vectors at $MUPIF_VECTORS (set MUPIF_VECTORS): the nameserver tests will fail"
+fi
 # Test binaries linking libmongoc: no /dev/shm/mongoc-<pid> counter files
 # (Debian's libmongoc makes one before main(); a crashed test leaves it).
 export MONGOC_DISABLE_SHM=1

@@ -141,6 +141,7 @@ main(int argc, char *argv[])
 	struct msg		 m;
 	struct db_backend	*b;
 	const char		*backend, *uri, *mdb, *mode;
+	long long		 fmax;
 	char			 err[256], where[128];
 	int			 seeded, serving, rc;
 
@@ -170,6 +171,9 @@ main(int argc, char *argv[])
 	    (uri = json_get_str(sb.config, "mongo_uri")) == NULL ||
 	    (mdb = json_get_str(sb.config, "mongo_db")) == NULL)
 		fatalx("start-up document: no backend");
+	if (json_get_int(sb.config, "file_max_bytes", &fmax) == -1 || fmax < 0)
+		fatalx("start-up document: bad file_max_bytes");
+	db_set_file_max((uint64_t)fmax);
 	sandbox_jail(&sb);
 	if (strcmp(backend, "mongo") == 0) {
 		/* Connected before the seal: the filter then only allows

@@ -154,6 +154,8 @@ int	 db_path_ok(const char *p);
  * send back (file.get) or stays -1.  Returns MST_*; on failure a short
  * reason is in err ("detail" for the API layer).
  */
+/* The largest file file.put accepts (default 256 MiB). */
+void	 db_set_file_max(uint64_t);
 int	 db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	    size_t reqlen, int fd_in, int *fd_out, yajl_gen g, char *err,
 	    size_t errlen);

@@ -32,7 +32,13 @@
 #define PAGE_MAX	1000		/* documents in one page */
 #define LIST_MAX	100000		/* documents of num_limit = 0 */
 #define CAS_TRIES	16		/* compare-and-set retries */
-#define FILE_MAX	(256ULL * 1024 * 1024)
+static uint64_t	file_max = 256ULL * 1024 * 1024;
+
+void
+db_set_file_max(uint64_t n)
+{
+	file_max = n;
+}
 
 /* Field types, as bits. */
 #define T_STR	0x01
@@ -532,6 +538,116 @@ gen_bool(struct ctx *c, int b)
 	return MST_OK;
 }
 
+/* The nested records of mupifDB's models (spec 2.4 to 2.6), with the
+ * aliases its pydantic models accept. */
+static const struct field io_fields[] = {
+	{ "Name", T_STR, 1 },
+	{ "Description", T_STR | T_NULL, 0 },
+	{ "Type", T_STR, 1 },
+	{ "Type_ID", T_STR | T_NULL, 0 },
+	{ "TypeID", T_STR | T_NULL, 0 },
+	{ "ValueType", T_STR | T_NULL, 0 },
+	{ "Units", T_STR | T_NULL, 0 },
+	{ "ObjID", T_STR | T_ARR | T_NULL, 0 },
+	{ "Obj_ID", T_STR | T_ARR | T_NULL, 0 },
+	{ "EDMPath", T_STR | T_NULL, 0 },
+	{ "Compulsory", T_BOOL | T_NULL, 0 },
+	{ "Required", T_BOOL | T_NULL, 0 },
+	{ "Set_at", T_STR | T_NULL, 0 },
+	{ "EDMList", T_BOOL | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field model_fields[] = {
+	{ "Name", T_STR, 1 },
+	{ "Jobmanager", T_STR, 1 },
+	{ "Instantiate", T_BOOL | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field edm_fields[] = {
+	{ "id", T_STR | T_NULL, 0 },
+	{ "ids", T_ARR | T_NULL, 0 },
+	{ "Name", T_STR | T_NULL, 0 },
+	{ "EDMEntity", T_STR | T_NULL, 0 },
+	{ "EDMList", T_BOOL | T_NULL, 0 },
+	{ "DBName", T_STR | T_NULL, 0 },
+	{ "OptionsFilter", T_OBJ | T_NULL, 0 },
+	{ "createNew", T_OBJ | T_NULL, 0 },
+	{ "createFrom", T_STR | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct field item_fields[] = {
+	{ "Name", T_STR, 0 },
+	{ "Description", T_STR | T_NULL, 0 },
+	{ "Type", T_STR, 0 },
+	{ "Type_ID", T_STR | T_NULL, 0 },
+	{ "ValueType", T_STR | T_NULL, 0 },
+	{ "Units", T_STR | T_NULL, 0 },
+	{ "ObjID", T_STR | T_ARR | T_NULL, 0 },
+	{ "EDMPath", T_STR | T_NULL, 0 },
+	{ "Value", T_ANY, 0 },
+	{ "Link", T_OBJ | T_NULL, 0 },
+	{ "FileID", T_STR | T_NULL, 0 },
+	{ "Compulsory", T_BOOL | T_NULL, 0 },
+	{ "Object", T_OBJ | T_NULL, 0 },
+	{ NULL, 0, 0 },
+};
+
+/* Every element of array member key of v is an object checked against
+ * fields (an absent or null member is fine). */
+static int
+check_list(struct ctx *c, yajl_val v, const char *key,
+    const struct field *fields, const char *what)
+{
+	yajl_val	a = json_get(v, key);
+	size_t		i;
+	int		st;
+
+	if (a == NULL || YAJL_IS_NULL(a))
+		return MST_OK;
+	if (!YAJL_IS_ARRAY(a))
+		return fail(c, MST_BADREQ, "%s: %s must be a list", what, key);
+	for (i = 0; i < a->u.array.len; i++)
+		if ((st = check_fields(c, a->u.array.values[i], fields,
+		    what)) != MST_OK)
+			return st;
+	return MST_OK;
+}
+
+/* The nested parts of a document of collection coll. */
+static int
+check_nested(struct ctx *c, enum db_coll coll, yajl_val v)
+{
+	static const char *const iocard[] = { "Inputs", "Outputs", NULL };
+	yajl_val	io;
+	const char	*bad;
+	int		st;
+
+	switch (coll) {
+	case DC_WORKFLOWS:
+	case DC_HISTORY:
+		io = json_get(v, "IOCard");
+		if (json_only_keys(io, iocard, &bad) == -1)
+			return fail(c, MST_BADREQ, "IOCard: unknown field");
+		if ((st = check_list(c, io, "Inputs", io_fields,
+		    "IOCard.Inputs")) != MST_OK ||
+		    (st = check_list(c, io, "Outputs", io_fields,
+		    "IOCard.Outputs")) != MST_OK ||
+		    (st = check_list(c, v, "Models", model_fields,
+		    "Models")) != MST_OK)
+			return st;
+		return check_list(c, v, "EDMMapping", edm_fields, "EDMMapping");
+	case DC_EXECUTIONS:
+		return check_list(c, v, "EDMMapping", edm_fields, "EDMMapping");
+	case DC_IODATA:
+		return check_list(c, v, "DataSet", item_fields, "DataSet");
+	default:
+		return MST_OK;
+	}
+}
+
 /* Validate doc against fields, then insert the text of v. */
 static int
 insert_checked(struct ctx *c, enum db_coll coll, yajl_val v,
@@ -540,7 +656,8 @@ insert_checked(struct ctx *c, enum db_coll coll, yajl_val v,
 	char	*text;
 	int	 st;
 
-	if ((st = check_fields(c, v, fields, db_coll_name(coll))) != MST_OK)
+	if ((st = check_fields(c, v, fields, db_coll_name(coll))) != MST_OK ||
+	    (st = check_nested(c, coll, v)) != MST_OK)
 		return st;
 	/* A literal null _id (mupifDB's seeds) means "make one". */
 	if (json_get(v, "_id") != NULL && YAJL_IS_NULL(json_get(v, "_id"))) {
@@ -566,8 +683,11 @@ insert_checked(struct ctx *c, enum db_coll coll, yajl_val v,
 		return fail(c, MST_INTERNAL, "out of memory");
 	st = c->b->insert(c->b, coll, text, strlen(text), id);
 	free(text);
+	/* The document passed every check: a refusal now is a unique
+	 * key already taken (_id, user.mail, session_token). */
 	if (st == MST_BADREQ)
-		return fail(c, st, "%s: duplicate id", db_coll_name(coll));
+		return fail(c, MST_CONFLICT, "%s: duplicate key",
+		    db_coll_name(coll));
 	return st == MST_OK ? st : fail(c, st, "insert failed");
 }
 
@@ -741,7 +861,8 @@ op_workflow_update(struct ctx *c, yajl_val v)
 	size_t		 i, n = 0;
 	int		 st, matched = 0;
 
-	if ((st = check_fields(c, v, workflow_fields, "Workflows")) != MST_OK)
+	if ((st = check_fields(c, v, workflow_fields, "Workflows")) != MST_OK ||
+	    (st = check_nested(c, DC_WORKFLOWS, v)) != MST_OK)
 		return st;
 	cond.s = json_get_str(v, "wid");
 	if ((st = find_one(c, &q, &doc)) != MST_OK)
@@ -1636,7 +1757,7 @@ op_log_insert(struct ctx *c, yajl_val v)
 /* ----- files ----- */
 
 /* file.put {"filename", "content_type"} with the bytes as a sealed memfd
- * of at most FILE_MAX bytes; answers {"_id"}. */
+ * of at most file_max bytes; answers {"_id"}. */
 static int
 op_file_put(struct ctx *c, yajl_val v)
 {
@@ -1658,9 +1779,9 @@ op_file_put(struct ctx *c, yajl_val v)
 	if (fstat(c->fd_in, &st_) == -1 || !S_ISREG(st_.st_mode) ||
 	    st_.st_size < 0)
 		return fail(c, MST_BADREQ, "file.put: not a regular file");
-	if ((uint64_t)st_.st_size > FILE_MAX)
+	if ((uint64_t)st_.st_size > file_max)
 		return fail(c, MST_TOOBIG, "file larger than %llu bytes",
-		    (unsigned long long)FILE_MAX);
+		    (unsigned long long)file_max);
 	/* The sender's write left the shared offset at the end. */
 	if (lseek(c->fd_in, 0, SEEK_SET) == -1)
 		return fail(c, MST_BADREQ, "file.put: cannot rewind");
@@ -1793,7 +1914,7 @@ op_user_insert(struct ctx *c, yajl_val v)
 	if ((st = check_fields(c, v, user_fields, "user")) != MST_OK)
 		return st;
 	if ((st = insert_checked(c, DC_USERS, v, user_fields, id)) != MST_OK)
-		return st == MST_BADREQ ? fail(c, st, "Username already "
+		return st == MST_CONFLICT ? fail(c, st, "Username already "
 		    "registered") : st;
 	return gen_id(c, id);
 }

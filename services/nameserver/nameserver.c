@@ -41,7 +41,6 @@
 #define OUT_HIGH	(256 * 1024)	/* stop reading above this */
 #define STALL_MS	60000		/* half a message, or unread output */
 #define MAX_EVENTS	64
-#define DEFAULT_MAX_CONNS 4096
 
 struct conn {
 	int		 fd;
@@ -50,8 +49,8 @@ struct conn {
 	size_t		 inlen, incap;
 	struct sbuf	 out;
 	size_t		 outoff;
-	int64_t		 in_since;	/* a partial message since (mono ms) */
-	int64_t		 out_since;	/* unsent output since */
+	int64_t		 in_since;	/* partial message since (mono ms) */
+	int64_t		 out_since;	/* unsent output since (mono ms) */
 	int		 closing;	/* close once out is sent */
 	uint32_t	 events;	/* what epoll watches now */
 	char		 peer[64];

@@ -45,7 +45,7 @@ struct ns_store {
 	struct sqlite3	 *db;
 	struct ns_ent	**ents;		/* id order = list() order */
 	size_t		  n, cap;
-	size_t		 *hash;		/* index + 1 into ents; 0 empty */
+	size_t		 *hash;		/* index + 1 into ents, or 0 */
 	size_t		  hcap;
 	size_t		  max_entries;
 	char		  err[256];	/* text of the last failure */
@@ -72,14 +72,14 @@ long		 store_delete(struct ns_store *, struct ns_ent *const *,
 /* ns_methods.c: the objects behind the protocol. */
 struct ns {
 	struct ns_store	 st;
-	char		 bind_host[64];		/* what we listen on */
-	char		 adv_host[256];		/* what we tell clients */
+	char		 bind_host[64];	/* what we listen on */
+	char		 adv_host[256];	/* what we tell clients */
 	int		 port;
-	size_t		 max_msg;		/* payload + annotations */
-	size_t		 nconn;			/* for Pyro.Daemon.info() */
-	const char	*peer;			/* current caller, for logs */
-	struct sv_arena	 arena;			/* one message's values */
-	struct sbuf	 payload;		/* one reply's payload */
+	size_t		 max_msg;	/* payload + annotations */
+	size_t		 nconn;		/* for Pyro.Daemon.info() */
+	const char	*peer;		/* current caller, for logs */
+	struct sv_arena	 arena;		/* one message's values */
+	struct sbuf	 payload;	/* one reply's payload */
 };
 
 /* Results of ns_invoke / ns_handshake. */

@@ -56,7 +56,7 @@ enum nt { N_EMPTY, N_CHAR, N_ANY, N_CLASS, N_CAT, N_ALT, N_REPEAT,
 
 struct node {
 	enum nt		 t;
-	uint32_t	 c;		/* N_CHAR, N_ASSERT kind, N_ANY dotall */
+	uint32_t	 c;		/* char, assertion, or dotall */
 	struct cls	 cl;
 	struct node	*kid;		/* first child */
 	struct node	*next;		/* sibling */

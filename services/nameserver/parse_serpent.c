@@ -32,7 +32,7 @@
 #include "serpent.h"
 #include "banned.h"
 
-#define NUM_MAX		(SERPENT_MAX_DIGITS + 64)	/* literal chars */
+#define NUM_MAX		(SERPENT_MAX_DIGITS + 64) /* literal chars */
 #define BASE_MAX_BITS	1024
 
 enum kind { K_OTHER, K_NUM, K_SIGNED, K_BINOP };
@@ -42,7 +42,7 @@ struct sp {
 	struct sv_arena	*a;
 	size_t		 maxdepth, maxnodes;
 	size_t		 depth, nodes;
-	int		 brackets;	/* open brackets: newlines are blanks */
+	int		 brackets;	/* open: newlines are blanks */
 	int		 err;
 	const char	*why;
 	size_t		 erroff;

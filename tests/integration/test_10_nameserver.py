@@ -2,7 +2,7 @@
 library from PyPI: every nameserver method, the exception classes a
 client sees, metadata round trips in serpent and JSON, batches, oneway
 calls, a real Pyro5 daemon found through us, many idle connections, the
-recorded exchanges of tests/vectors/pyro5 replayed byte for byte except
+recorded exchanges of the shared vectors' pyro5/ replayed byte for byte except
 the variable bytes, and pyro5-ns's own SQL file read and written both
 ways."""
 import ast
@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import struct
 import threading
+from pathlib import Path
 import time
 import pytest
 
@@ -27,7 +28,8 @@ import Pyro5.server  # noqa: E402
 
 from conftest import ROOT  # noqa: E402
 
-VEC = ROOT / "tests" / "vectors"
+# The captured vectors: ../shared/vectors beside the repository.
+VEC = Path(os.environ.get("MUPIF_VECTORS", ROOT.parent / "shared" / "vectors"))
 Pyro5.config.COMMTIMEOUT = 10
 
 

@@ -716,6 +716,17 @@ test_files(void **state)
 	(void)close(fd);
 	assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":\"x\"}", -1,
 	    NULL, NULL), MST_BADREQ);
+	/* The limit is configurable (file_max_bytes). */
+	db_set_file_max(10);
+	fd = memfd_with(11, 1);
+	assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":\"x\"}", fd,
+	    NULL, NULL), MST_TOOBIG);
+	(void)close(fd);
+	fd = memfd_with(10, 1);
+	assert_int_equal(call_fd(b, MSG_FILE_PUT, "{\"filename\":\"x\"}", fd,
+	    NULL, NULL), MST_OK);
+	(void)close(fd);
+	db_set_file_max(256ULL * 1024 * 1024);
 	assert_int_equal(call_fd(b, MSG_FILE_GET,
 	    "{\"_id\":\"0123456789abcdef01234567\"}", -1, &out, NULL),
 	    MST_NOTFOUND);
@@ -743,6 +754,19 @@ test_bad_input(void **state)
 		{ MSG_USECASE_INSERT, "{\"ucid\":\"x\",\"evil\":{\"$where\":1}}",
 		    MST_BADREQ },
 		{ MSG_WORKFLOW_INSERT, "{\"wid\":\"w\"}", MST_BADREQ },
+		{ MSG_WORKFLOW_INSERT, "{\"wid\":\"w\",\"Description\":\"\","
+		    "\"UseCase\":\"\",\"modulename\":\"\",\"classname\":"
+		    "\"\",\"IOCard\":{\"Inputs\":[{\"Name\":1}]}}",
+		    MST_BADREQ },
+		{ MSG_WORKFLOW_INSERT, "{\"wid\":\"w\",\"Description\":\"\","
+		    "\"UseCase\":\"\",\"modulename\":\"\",\"classname\":"
+		    "\"\",\"IOCard\":{\"Extra\":[]}}", MST_BADREQ },
+		{ MSG_WORKFLOW_INSERT, "{\"wid\":\"w\",\"Description\":\"\","
+		    "\"UseCase\":\"\",\"modulename\":\"\",\"classname\":"
+		    "\"\",\"IOCard\":{},\"Models\":[{\"Name\":\"m\"}]}",
+		    MST_BADREQ },
+		{ MSG_IODATA_INSERT, "{\"Type\":\"Inputs\",\"DataSet\":"
+		    "[{\"Name\":\"a\",\"Evil\":{}}]}", MST_BADREQ },
 		{ MSG_WORKFLOW_GET, "{\"_id\":\"not-an-id\"}", MST_NOTFOUND },
 		{ MSG_WORKFLOW_GET, "{\"_id\":\"0123456789abcdef01234567\"}",
 		    MST_NOTFOUND },
@@ -801,9 +825,9 @@ test_users_sessions(void **state)
 	yajl_tree_free(v);
 	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"b@x.test\","
 	    "\"password\":\"h2\",\"surname\":\"Abe\"}", NULL), MST_OK);
-	/* The mail is unique. */
+	/* The mail is unique: a conflict (409 for the API). */
 	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"a@x.test\","
-	    "\"password\":\"x\"}", NULL), MST_BADREQ);
+	    "\"password\":\"x\"}", NULL), MST_CONFLICT);
 	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"c@x.test\"}",
 	    NULL), MST_BADREQ);
 	/* Only the lookup by mail shows the hash. */
@@ -837,7 +861,7 @@ test_users_sessions(void **state)
 	    "\"session_token\":\"tok-1\",\"expires_at\":"
 	    "\"2026-12-02T00:00:00Z\"}", id);
 	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_OK);
-	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_CONFLICT);
 	assert_int_equal(call(b, MSG_SESSION_GET,
 	    "{\"session_token\":\"tok-1\"}", &v), MST_OK);
 	assert_string_equal(str(v, "user_id"), id);

@@ -5,7 +5,7 @@
  * (parse_regex.c), the SQL store against the real pyro5-ns file
  * (ns_store.c), and the protocol engine with the two objects behind it
  * (ns_proto.c, ns_methods.c): every recorded exchange of
- * tests/vectors/pyro5 replays byte for byte except the variable bytes,
+ * the shared vectors' pyro5/ exchanges replay byte for byte except the variable bytes,
  * every malformed message gets what the Python daemon gives, and the
  * nameserver's semantics, error classes and fixes of pyro5-ns's bugs hold.
  */
@@ -25,7 +25,15 @@
 #include "nameserver.h"
 #include "nsregex.h"
 
-#define VEC	"tests/vectors"
+/* The captured vectors live in the project's shared directory
+ * (../shared/vectors beside the repository; MUPIF_VECTORS overrides). */
+static const char *
+vec(void)
+{
+	const char *v = getenv("MUPIF_VECTORS");
+
+	return v != NULL ? v : "../shared/vectors";
+}
 
 static char *
 slurp(const char *path, size_t *len)
@@ -575,7 +583,13 @@ test_store_vector(void **state)
 	sqlite3_stmt	*s;
 
 	(void)state;
-	data = slurp(VEC "/ns-sqlite/nameserver.sqlite", &len);
+	{
+		char vp[512];
+
+		(void)snprintf(vp, sizeof(vp), "%s/ns-sqlite/nameserver.sqlite",
+		    vec());
+		data = slurp(vp, &len);
+	}
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
@@ -762,10 +776,10 @@ replay(const char *ser, const char *stream)
 	size_t		 clen, slen, a = 0, b = 0, ca = 0;
 	int		 k = 0;
 
-	(void)snprintf(path, sizeof(path), "%s/pyro5/%s/%s.client.bin", VEC,
+	(void)snprintf(path, sizeof(path), "%s/pyro5/%s/%s.client.bin", vec(),
 	    ser, stream);
 	cli = slurp(path, &clen);
-	(void)snprintf(path, sizeof(path), "%s/pyro5/%s/%s.server.bin", VEC,
+	(void)snprintf(path, sizeof(path), "%s/pyro5/%s/%s.server.bin", vec(),
 	    ser, stream);
 	srv = slurp(path, &slen);
 	(void)feed(f, &c, cli, clen);

@@ -1,7 +1,7 @@
 /*
  * test_serpent.c - unit tests for the nameserver's serpent reader
  * (services/nameserver/parse_serpent.c) and its writers
- * (services/nameserver/serpent.c): every file of tests/vectors/serpent
+ * (services/nameserver/serpent.c): every file of the shared vectors' serpent/
  * parses and, where the value is representable, writes back byte for
  * byte; values are what Python gets; every kind of malformed input is
  * refused with the right error; the caps (depth, nodes, digits, length,
@@ -21,7 +21,18 @@
 
 #include "serpent.h"
 
-#define VEC	"tests/vectors/serpent"
+/* The captured vectors live in the project's shared directory
+ * (../shared/vectors beside the repository; MUPIF_VECTORS overrides). */
+static const char *
+vec(void)
+{
+	static char	 buf[512];
+	const char	*v = getenv("MUPIF_VECTORS");
+
+	(void)snprintf(buf, sizeof(buf), "%s/serpent",
+	    v != NULL ? v : "../shared/vectors");
+	return buf;
+}
 
 static char *
 slurp(const char *path, size_t *len)
@@ -117,8 +128,8 @@ test_vectors_roundtrip(void **state)
 	int		 n = 0, same = 0;
 
 	(void)state;
-	if ((d = opendir(VEC)) == NULL)
-		fail_msg("cannot open %s", VEC);
+	if ((d = opendir(vec())) == NULL)
+		fail_msg("cannot open %s", vec());
 	while ((de = readdir(d)) != NULL) {
 		struct sv_arena	 a;
 		struct sval	*v;
@@ -129,7 +140,7 @@ test_vectors_roundtrip(void **state)
 
 		if (strstr(de->d_name, ".serpent") == NULL)
 			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", VEC, de->d_name);
+		(void)snprintf(path, sizeof(path), "%s/%s", vec(), de->d_name);
 		text = slurp(path, &len);
 		sv_arena_init(&a, 1 << 24);
 		if (serpent_parse(text, len, NULL, &a, &v, err, sizeof(err),
@@ -163,7 +174,7 @@ parse_file(struct sv_arena *a, const char *name)
 	size_t		 len;
 	struct sval	*v;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", VEC, name);
+	(void)snprintf(path, sizeof(path), "%s/%s", vec(), name);
 	text = slurp(path, &len);
 	if (serpent_parse(text, len, NULL, a, &v, err, sizeof(err), NULL) != 0)
 		fail_msg("%s: %s", name, err);
