@@ -75,7 +75,8 @@ enum svc_id {
 	X(MSG_USER_SET_PASSWORD, "user.set_password",	SVC_DB)		\
 	X(MSG_SESSION_INSERT,	"session.insert",	SVC_DB)		\
 	X(MSG_SESSION_GET,	"session.get",		SVC_DB)		\
-	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)
+	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)		\
+	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)
 
 enum msg_type {
 #define X(id, name, callee) id,

@@ -1165,6 +1165,58 @@ op_exec_claim(struct ctx *c, yajl_val v)
 	return fail(c, MST_BUSY, "lost every claim race; try again");
 }
 
+/*
+ * execution.finish {"_id", "status": "Finished"|"Failed", "log": file id
+ * or null}: the end of a run as the scheduler records it, only from
+ * Running or Scheduled, in one compare-and-set: Status, EndDate and
+ * ExecutionLog together.  {"ok": false} if the execution was not running.
+ */
+static int
+op_exec_finish(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "status", "log", NULL };
+	static const char *const from[] = { "Running", "Scheduled", NULL };
+	struct db_set	 sets[3];
+	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
+	yajl_val	 lg = json_get(v, "log");
+	const char	*id, *status;
+	char		*sj, *lj, now[48];
+	size_t		 i;
+	int		 st = MST_OK, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (status = arg_str(c, v, "status", 16, &st)) == NULL)
+		return st;
+	if (strcmp(status, "Finished") != 0 && strcmp(status, "Failed") != 0)
+		return fail(c, MST_BADREQ, "status must be Finished or Failed");
+	if (lg != NULL && !YAJL_IS_NULL(lg) && !db_id_ok(json_get_str(v, "log")))
+		return fail(c, MST_BADREQ, "log must be a file id or null");
+	now[0] = '"';
+	iso_now(now + 1, sizeof(now) - 2);
+	(void)strlcat(now, "\"", sizeof(now));
+	sj = str_json(status);
+	lj = str_json(lg != NULL && !YAJL_IS_NULL(lg) ? lg->u.string : NULL);
+	if (sj == NULL || lj == NULL) {
+		free(sj);
+		free(lj);
+		return fail(c, MST_INTERNAL, "out of memory");
+	}
+	sets[0] = (struct db_set){ "Status", sj };
+	sets[1] = (struct db_set){ "EndDate", now };
+	sets[2] = (struct db_set){ "ExecutionLog", lj };
+	for (i = 0; from[i] != NULL && !matched && st == MST_OK; i++) {
+		expect.s = from[i];
+		st = c->b->update(c->b, DC_EXECUTIONS, id, &expect, 1, sets, 3,
+		    &matched);
+	}
+	free(sj);
+	free(lj);
+	if (st != MST_OK)
+		return fail(c, st, "update failed");
+	return gen_bool(c, matched);
+}
+
 /* Build the IOData DataSet of a workflow's IOCard list (spec 2.6). */
 static int
 gen_dataset(yajl_gen g, yajl_val list, int inputs)
@@ -2073,6 +2125,7 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	case MSG_EXEC_SET_FIELD:	st = op_exec_set_field(&c, v); break;
 	case MSG_EXEC_SCHEDULE:		st = op_exec_schedule(&c, v); break;
 	case MSG_EXEC_CLAIM:		st = op_exec_claim(&c, v); break;
+	case MSG_EXEC_FINISH:		st = op_exec_finish(&c, v); break;
 	case MSG_EXEC_SET_IO_ITEM:	st = op_exec_set_io_item(&c, v); break;
 	case MSG_IODATA_GET:
 		st = op_get_by_id(&c, v, DC_IODATA);

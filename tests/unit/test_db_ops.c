@@ -489,6 +489,35 @@ test_claim_fifo(void **state)
 	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{}", NULL), MST_NOTFOUND);
 	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"x\":1}", NULL),
 	    MST_BADREQ);
+
+	/* finish: from Scheduled or Running only, with its log. */
+	{
+		char	req[160];
+		int	ok;
+
+		(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"status\":"
+		    "\"Failed\",\"log\":\"0123456789abcdef01234567\"}",
+		    ids[2]);
+		assert_int_equal(call(b, MSG_EXEC_FINISH, req, &v), MST_OK);
+		assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+		assert_true(ok);
+		yajl_tree_free(v);
+		v = get_exec(b, ids[2]);
+		assert_string_equal(str(v, "Status"), "Failed");
+		assert_string_equal(str(v, "ExecutionLog"),
+		    "0123456789abcdef01234567");
+		assert_true(YAJL_IS_STRING(json_get(v, "EndDate")));
+		yajl_tree_free(v);
+		/* Again: it is no longer running. */
+		assert_int_equal(call(b, MSG_EXEC_FINISH, req, &v), MST_OK);
+		assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+		assert_false(ok);
+		yajl_tree_free(v);
+		(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"status\":"
+		    "\"Pending\"}", ids[0]);
+		assert_int_equal(call(b, MSG_EXEC_FINISH, req, NULL),
+		    MST_BADREQ);
+	}
 }
 
 #define RACE_N	60
