@@ -76,7 +76,8 @@ enum svc_id {
 	X(MSG_SESSION_INSERT,	"session.insert",	SVC_DB)		\
 	X(MSG_SESSION_GET,	"session.get",		SVC_DB)		\
 	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)		\
-	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)
+	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)		\
+	X(MSG_NS_PING,		"ns.ping",		SVC_NAMESERVER)
 
 enum msg_type {
 #define X(id, name, callee) id,

@@ -341,7 +341,8 @@ sweep(void)
 	}
 }
 
-/* The broker has nothing to ask us yet; anything it sends is refused. */
+/* What the broker may ask: ns.ping (the safe API's "nameserver" status:
+ * we are up and serving).  Anything else is refused. */
 static int
 broker_event(void)
 {
@@ -351,7 +352,11 @@ broker_event(void)
 		return -1;
 	if (m.fd != -1)
 		(void)close(m.fd);
-	bchan_reply(&S.bc, &m, MST_BADREQ, "{}", 2);
+	if (m.hdr.type == MSG_NS_PING &&
+	    (m.datalen == 0 || (m.datalen == 2 && memcmp(m.data, "{}", 2) == 0)))
+		bchan_reply(&S.bc, &m, MST_OK, "{\"ok\":true}", 11);
+	else
+		bchan_reply(&S.bc, &m, MST_BADREQ, "{}", 2);
 	return 0;
 }
 

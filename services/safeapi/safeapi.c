@@ -128,7 +128,7 @@ status_refresh(int64_t now)
 	size_t			 len;
 	unsigned char		 h[16];
 	char			 hex[33];
-	int			 st;
+	int			 st, nst;
 
 	/* "dms" says whether the db answers; db.ping is the cheapest
 	 * question that proves it (the counts belong to other views). */
@@ -137,12 +137,19 @@ status_refresh(int64_t now)
 	if (st != MST_OK)
 		log_warnx("status2: db did not answer: %s",
 		    msg_status_name((unsigned)st));
+	/* "nameserver": OK when it answers through the broker (the
+	 * original: when a connection to it succeeded). */
+	nst = bchan_call(&S.bc, MSG_NS_PING, NULL, "{}", 2, S.call_timeout_ms,
+	    NULL, NULL);
+	if (nst != MST_OK)
+		log_warnx("status2: nameserver did not answer: %s",
+		    msg_status_name((unsigned)nst));
 	if ((g = json_gen_new()) == NULL)
 		return;
 	(void)yajl_gen_map_open(g);
-	/* XXX nameserver and scheduler are honest "Failed" until their
-	 * services exist (issues 5 and 6). */
-	json_gen_kv_str(g, "nameserver", "Failed");
+	/* XXX scheduler is an honest "Failed" until its service exists
+	 * (issue 6). */
+	json_gen_kv_str(g, "nameserver", nst == MST_OK ? "OK" : "Failed");
 	json_gen_kv_str(g, "dms", st == MST_OK ? "OK" : "Failed");
 	json_gen_kv_str(g, "scheduler", "Failed");
 	json_gen_kv_str(g, "name", S.vpn_name);
@@ -158,8 +165,8 @@ status_refresh(int64_t now)
 		(void)snprintf(S.status.etag, sizeof(S.status.etag),
 		    "W/\"%s\"", hex);
 		/* A failed dependency is retried sooner. */
-		S.status.expires = now + (st == MST_OK ? S.cache_ms :
-		    S.cache_ms / 4);
+		S.status.expires = now + (st == MST_OK && nst == MST_OK ?
+		    S.cache_ms : S.cache_ms / 4);
 	} else
 		S.status.len = 0;
 	yajl_gen_free(g);

@@ -12,7 +12,7 @@ def test_01_01_status2_shape(node):
     assert r.headers["Content-Type"] == "application/json"
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert list(r.json()) == ["nameserver", "dms", "scheduler", "name"]
-    assert r.json() == {"nameserver": "Failed", "dms": "OK",
+    assert r.json() == {"nameserver": "OK", "dms": "OK",
                         "scheduler": "Failed", "name": "testvpn"}
 
 
@@ -113,3 +113,25 @@ def test_01_10_broker_rate_limit(fresh_node):
     assert "busy" in seen and "ok" in seen
     out = n.cli("audit", "show", "--result", "busy", check=True).stdout
     assert "db.ping" in out
+
+
+def test_01_11_nameserver_down_is_failed(node):
+    """A nameserver that does not answer gives "nameserver": "Failed",
+    never a 500; it is "OK" again once it answers."""
+    pid = node.pids()["nameserver"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r = node.get("/status2/", headers={"Cache-Control": "no-cache"})
+        assert r.status_code == 200
+        assert r.json()["nameserver"] == "Failed"
+        assert r.json()["dms"] == "OK"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    deadline = time.monotonic() + 5
+    while True:
+        r = node.get("/status2/", headers={"Cache-Control": "no-cache"})
+        if r.json()["nameserver"] == "OK":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    node.wait_log("broker", "nameserver did not answer ns.ping")
