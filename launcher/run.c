@@ -667,8 +667,11 @@ reap(void)
 		drain_log(s);
 		describe_exit(status, why, sizeof(why));
 		(void)strlcpy(s->last_exit, why, sizeof(s->last_exit));
-		if (!L.stopping || !(WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0))
+		/* While stopping, an exit 0 or our own SIGTERM is the
+		 * expected end: only anything else is worth a line. */
+		if (!L.stopping || !((WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGTERM)))
 			llog("%s[%d] %s", s->name, (int)pid, why);
 		s->pid = 0;
 		schedule_restart(s, s->collateral);
