@@ -479,11 +479,12 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "ns_port", (long long)L.c.ns_port);
 		json_gen_kv_str(g, "bind_address", L.c.bind_address);
 		json_gen_kv_str(g, "ns_host", L.c.ns_host);
-		/* XXX fixed limits until they earn configuration keys:
-		 * Pyro requests are tiny (pyro5-ns allows 1 GiB). */
-		json_gen_kv_int(g, "max_message", 1024 * 1024);
-		json_gen_kv_int(g, "max_entries", 10000);
-		json_gen_kv_int(g, "max_connections", 4096);
+		json_gen_kv_int(g, "max_message",
+		    (long long)L.c.ns_max_message);
+		json_gen_kv_int(g, "max_entries",
+		    (long long)L.c.ns_max_entries);
+		json_gen_kv_int(g, "max_connections",
+		    (long long)L.c.ns_max_connections);
 		break;
 	default:
 		break;

@@ -38,6 +38,9 @@ struct conf {
 	char		mongo_uri[1024];	/* secret: never printed */
 	char		mongo_db[64];
 	uint64_t	file_max_bytes;		/* one stored file */
+	uint64_t	ns_max_message;		/* one Pyro message */
+	uint64_t	ns_max_entries;		/* registrations */
+	uint64_t	ns_max_connections;	/* open client connections */
 	uint64_t	debug;
 };
 

@@ -50,6 +50,10 @@ static const struct ckey {
 	S(mongo_uri,		"MUPIF_MONGO_URI"),
 	S(mongo_db,		"MUPIF_MONGO_DB"),
 	U(file_max_bytes,	"MUPIF_FILE_MAX_BYTES", 0, 1ULL << 34),
+	U(ns_max_message,	"MUPIF_NS_MAX_MESSAGE", 4096, 256ULL << 20),
+	U(ns_max_entries,	"MUPIF_NS_MAX_ENTRIES", 1, 10000000),
+	/* Bounded by the nameserver profile's nofile limit (4200). */
+	U(ns_max_connections,	"MUPIF_NS_MAX_CONNECTIONS", 1, 4096),
 	B(debug,		"MUPIF_DEBUG"),
 #undef S
 #undef U
@@ -80,6 +84,10 @@ conf_defaults(struct conf *c)
 	(void)strlcpy(c->db_backend, "sqlite", sizeof(c->db_backend));
 	(void)strlcpy(c->mongo_db, "MuPIF", sizeof(c->mongo_db));
 	c->file_max_bytes = 256ULL * 1024 * 1024;
+	/* Pyro requests are small (pyro5-ns allows 1 GiB). */
+	c->ns_max_message = 1024 * 1024;
+	c->ns_max_entries = 10000;
+	c->ns_max_connections = 4096;
 	c->debug = 0;
 }
 

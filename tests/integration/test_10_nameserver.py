@@ -443,3 +443,19 @@ def test_10_13_writes_are_logged(node, ns):
     node.wait_log("nameserver", "register log.me -> PYRO:o@127.0.0.1:1")
     assert ns.remove("log.me") == 1
     node.wait_log("nameserver", "removed 1 registration from 127.0.0.1:")
+
+
+def test_10_16_limits_from_configuration(fresh_node):
+    """ns_max_entries (configuration) bounds the registrations: past it
+    register fails with a NamingError and nothing is stored."""
+    n = fresh_node("ns_max_entries = 4\n")
+    Pyro5.config.SERIALIZER = "serpent"
+    with Pyro5.api.Proxy(n.ns_uri) as p:
+        made = 0
+        with pytest.raises(Pyro5.errors.NamingError):
+            for i in range(10):
+                p.register(f"lim.{i}", f"PYRO:o{i}@127.0.0.1:4{i}000")
+                made += 1
+        assert p.count() == 4                     # Pyro.NameServer + 3
+        assert made == 3
+        assert "lim.3" not in p.list()
