@@ -205,3 +205,4 @@ bench-build:
 bench: setup bench-build
 	@sh bench/run.sh
 	@sh bench/db.sh
+	@sh bench/ns.sh
