@@ -472,6 +472,8 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.status_cache_ms);
 		json_gen_kv_int(g, "status_min_refresh_ms",
 		    (long long)L.c.status_min_refresh_ms);
+		json_gen_kv_str(g, "ns_host", L.c.ns_host);
+		json_gen_kv_int(g, "ns_port", (long long)L.c.ns_port);
 		json_gen_kv_int(g, "call_timeout_ms",
 		    (long long)L.c.broker_timeout_ms + 1000);
 		break;

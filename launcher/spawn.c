@@ -32,27 +32,6 @@
 
 extern char **environ;
 
-/* A sealed memfd holding len bytes of data. */
-static int
-sealed_memfd(const char *name, const void *data, size_t len)
-{
-	int fd;
-
-	if ((fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
-		return -1;
-	if (util_write_all(fd, data, len) == -1 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL) == -1 ||
-	    lseek(fd, 0, SEEK_SET) == -1) {
-		int saved = errno;
-
-		(void)close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
 /* Child: write a fixed message and exit (no stdio after fork). */
 static void __attribute__((noreturn))
 child_fail(const char *what)
@@ -85,9 +64,9 @@ spawn_service(struct service *s, int chan, const char *startdoc,
 	pid_t		 pid;
 	sigset_t	 all;
 
-	if ((fdstart = sealed_memfd("start", startdoc, startlen)) == -1)
+	if ((fdstart = util_sealed_memfd("start", startdoc, startlen)) == -1)
 		return -1;
-	if ((fdbpf = sealed_memfd("seccomp", s->bpf, s->bpflen)) == -1) {
+	if ((fdbpf = util_sealed_memfd("seccomp", s->bpf, s->bpflen)) == -1) {
 		(void)close(fdstart);
 		return -1;
 	}

@@ -28,6 +28,7 @@ struct jcheck {
 	size_t		 depth, maxdepth;
 	struct jframe	*stack;
 	const char	*why;
+	int		 nodup;		/* skip the duplicate-key check */
 };
 
 static int
@@ -79,7 +80,7 @@ jc_key(void *ctx, const unsigned char *s, size_t len)
 
 	if (!jc_string(ctx, s, len))
 		return 0;
-	if (jc->depth == 0)
+	if (jc->depth == 0 || jc->nodup)
 		return 1;
 	f = &jc->stack[jc->depth - 1];
 	/* Keys arrive decoded in a yajl buffer that is reused, so compare
@@ -147,6 +148,13 @@ yajl_val
 json_parse(const void *buf, size_t len, size_t maxlen, size_t maxdepth,
     char *err, size_t errlen)
 {
+	return json_parse_flags(buf, len, maxlen, maxdepth, 0, err, errlen);
+}
+
+yajl_val
+json_parse_flags(const void *buf, size_t len, size_t maxlen,
+    size_t maxdepth, int flags, char *err, size_t errlen)
+{
 	struct jcheck	 jc;
 	yajl_handle	 h;
 	yajl_status	 st;
@@ -163,6 +171,7 @@ json_parse(const void *buf, size_t len, size_t maxlen, size_t maxdepth,
 		maxdepth = JSON_MAX_DEPTH;
 	memset(&jc, 0, sizeof(jc));
 	jc.maxdepth = maxdepth;
+	jc.nodup = (flags & JSON_F_KEYS_UNIQUE) != 0;
 	if ((jc.stack = calloc(maxdepth, sizeof(*jc.stack))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -301,4 +310,31 @@ json_gen_kv_int(yajl_gen g, const char *k, long long v)
 {
 	json_gen_cstr(g, k);
 	(void)yajl_gen_integer(g, v);
+}
+
+void
+json_gen_val(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_STRING(v))
+		json_gen_cstr(g, v->u.string);
+	else if (YAJL_IS_NUMBER(v))
+		(void)yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		(void)yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	else if (YAJL_IS_OBJECT(v)) {
+		(void)yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_gen_cstr(g, v->u.object.keys[i]);
+			json_gen_val(g, v->u.object.values[i]);
+		}
+		(void)yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		(void)yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			json_gen_val(g, v->u.array.values[i]);
+		(void)yajl_gen_array_close(g);
+	} else
+		(void)yajl_gen_null(g);
 }

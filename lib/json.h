@@ -25,6 +25,15 @@
 yajl_val	 json_parse(const void *, size_t len, size_t maxlen,
 		    size_t maxdepth, char *err, size_t errlen) WUR;
 
+/*
+ * The same with flags.  JSON_F_KEYS_UNIQUE: the producer guarantees unique
+ * keys (e.g. the nameserver's listing, keyed by name), so the duplicate
+ * check, and its cap of keys per object, is skipped.
+ */
+#define JSON_F_KEYS_UNIQUE	0x1
+yajl_val	 json_parse_flags(const void *, size_t len, size_t maxlen,
+		    size_t maxdepth, int flags, char *err, size_t errlen) WUR;
+
 /* Object member lookup (first match); NULL if absent or v not an object. */
 yajl_val	 json_get(yajl_val obj, const char *key);
 /* String member, or NULL. */
@@ -44,5 +53,7 @@ yajl_gen	 json_gen_new(void);
 void		 json_gen_cstr(yajl_gen, const char *);
 void		 json_gen_kv_str(yajl_gen, const char *key, const char *val);
 void		 json_gen_kv_int(yajl_gen, const char *key, long long val);
+/* Write a parsed value (numbers keep their text). */
+void		 json_gen_val(yajl_gen, yajl_val);
 
 #endif /* JSON_H */

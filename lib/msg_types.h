@@ -77,7 +77,8 @@ enum svc_id {
 	X(MSG_SESSION_GET,	"session.get",		SVC_DB)		\
 	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)		\
 	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)		\
-	X(MSG_NS_PING,		"ns.ping",		SVC_NAMESERVER)
+	X(MSG_NS_PING,		"ns.ping",		SVC_NAMESERVER)	\
+	X(MSG_NS_LIST,		"ns.list",		SVC_NAMESERVER)
 
 enum msg_type {
 #define X(id, name, callee) id,

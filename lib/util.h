@@ -24,6 +24,9 @@ const char	*util_strerror(int, char *, size_t);
  */
 int	 util_read_file(const char *path, size_t max, char **out, size_t *len) WUR;
 int	 util_read_fd(int fd, size_t max, char **out, size_t *len) WUR;
+/* A memfd holding len bytes of p, sealed against every change and
+ * rewound: -1 with errno on failure.  The caller owns the descriptor. */
+int	 util_sealed_memfd(const char *name, const void *p, size_t len) WUR;
 /* write(2) until done; 0 or -1 with errno. */
 int	 util_write_all(int fd, const void *, size_t) WUR;
 /* Monotonic milliseconds, and wall-clock milliseconds since the epoch. */

@@ -35,23 +35,6 @@
 
 #define DB_FILE		"mupif.sqlite"	/* in the jail (the cwd) */
 
-/* A sealed memfd holding len bytes, or -1. */
-static int
-sealed(const void *p, size_t len)
-{
-	int fd;
-
-	if ((fd = memfd_create("reply", MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
-		return -1;
-	if (util_write_all(fd, p, len) == -1 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void
 serve(struct bchan *bc, struct db_backend *b, struct msg *m)
 {
@@ -70,7 +53,7 @@ serve(struct bchan *bc, struct db_backend *b, struct msg *m)
 		/* Too big for a frame: the whole answer goes in a memfd
 		 * (file.get already has its own fd). */
 		if (outlen > MSG_MAX - MSG_HDR_LEN && fd_out == -1) {
-			if ((big = sealed(out, outlen)) == -1)
+			if ((big = util_sealed_memfd("reply", out, outlen)) == -1)
 				st = MST_INTERNAL;
 			out = NULL;
 			outlen = 0;

@@ -290,36 +290,6 @@ gen_raw(yajl_gen g, const char *json, size_t len)
 	(void)yajl_gen_number(g, json, len);
 }
 
-/* Re-serialise a parsed value. */
-static void
-gen_val(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_STRING(v))
-		(void)yajl_gen_string(g, (const unsigned char *)v->u.string,
-		    strlen(v->u.string));
-	else if (YAJL_IS_NUMBER(v))
-		(void)yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-	else if (YAJL_IS_TRUE(v))
-		(void)yajl_gen_bool(g, 1);
-	else if (YAJL_IS_FALSE(v))
-		(void)yajl_gen_bool(g, 0);
-	else if (YAJL_IS_OBJECT(v)) {
-		(void)yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			json_gen_cstr(g, v->u.object.keys[i]);
-			gen_val(g, v->u.object.values[i]);
-		}
-		(void)yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		(void)yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			gen_val(g, v->u.array.values[i]);
-		(void)yajl_gen_array_close(g);
-	} else
-		(void)yajl_gen_null(g);
-}
 
 /* The generator's text as a heap string (caller frees); frees g. */
 static char *
@@ -346,7 +316,7 @@ val_json(yajl_val v)
 
 	if (g == NULL)
 		return NULL;
-	gen_val(g, v);
+	json_gen_val(g, v);
 	return gen_take(g);
 }
 
@@ -1251,7 +1221,7 @@ gen_dataset(yajl_gen g, yajl_val list, int inputs)
 					x = json_get(io, "TypeID");
 				json_gen_cstr(g, base[j]);
 				if (x != NULL)
-					gen_val(g, x);
+					json_gen_val(g, x);
 				else if (strcmp(base[j], "ValueType") == 0)
 					json_gen_cstr(g, "Scalar");
 				else if (strcmp(base[j], "Type_ID") == 0 ||
@@ -1263,7 +1233,7 @@ gen_dataset(yajl_gen g, yajl_val list, int inputs)
 					(void)yajl_gen_null(g);
 			}
 			json_gen_cstr(g, "ObjID");
-			gen_val(g, obj);
+			json_gen_val(g, obj);
 			json_gen_cstr(g, "Value");
 			(void)yajl_gen_null(g);
 			json_gen_cstr(g, "Link");
@@ -1399,7 +1369,7 @@ op_exec_create(struct ctx *c, yajl_val v)
 	json_gen_cstr(g, "EDMMapping");
 	if (!no_edm && json_get(wf, "EDMMapping") != NULL &&
 	    YAJL_IS_ARRAY(json_get(wf, "EDMMapping")))
-		gen_val(g, json_get(wf, "EDMMapping"));
+		json_gen_val(g, json_get(wf, "EDMMapping"));
 	else {
 		(void)yajl_gen_array_open(g);
 		(void)yajl_gen_array_close(g);
@@ -1479,7 +1449,7 @@ new_dataset(yajl_val io, const char *name, const char *objid,
 		yajl_val it = ds->u.array.values[i];
 
 		if (!YAJL_IS_OBJECT(it) || !item_matches(it, name, objid)) {
-			gen_val(g, it);
+			json_gen_val(g, it);
 			continue;
 		}
 		(*hits)++;
@@ -1488,10 +1458,10 @@ new_dataset(yajl_val io, const char *name, const char *objid,
 			if (strcmp(it->u.object.keys[j], field) == 0)
 				continue;
 			json_gen_cstr(g, it->u.object.keys[j]);
-			gen_val(g, it->u.object.values[j]);
+			json_gen_val(g, it->u.object.values[j]);
 		}
 		json_gen_cstr(g, field);
-		gen_val(g, val);
+		json_gen_val(g, val);
 		(void)yajl_gen_map_close(g);
 	}
 	(void)yajl_gen_array_close(g);
@@ -1650,7 +1620,7 @@ op_settings_get(struct ctx *c, yajl_val v)
 		if (strcmp(d->u.object.keys[i], "_id") == 0)
 			continue;
 		json_gen_cstr(c->g, d->u.object.keys[i]);
-		gen_val(c->g, d->u.object.values[i]);
+		json_gen_val(c->g, d->u.object.values[i]);
 	}
 	(void)yajl_gen_map_close(c->g);
 	yajl_tree_free(d);
@@ -1733,7 +1703,7 @@ op_stat_get(struct ctx *c, yajl_val v)
 		if (x == NULL)
 			continue;
 		json_gen_cstr(c->g, stat_keys[i]);
-		gen_val(c->g, x);
+		json_gen_val(c->g, x);
 	}
 	(void)yajl_gen_map_close(c->g);
 	yajl_tree_free(d);
@@ -1899,7 +1869,7 @@ gen_user(struct ctx *c, const char *doc, int with_password)
 		    strcmp(u->u.object.keys[i], "password") == 0)
 			json_gen_cstr(c->g, "********");
 		else
-			gen_val(c->g, u->u.object.values[i]);
+			json_gen_val(c->g, u->u.object.values[i]);
 	}
 	(void)yajl_gen_map_close(c->g);
 	yajl_tree_free(u);

@@ -341,20 +341,72 @@ sweep(void)
 	}
 }
 
+/*
+ * ns.list: every registration as {"name": [uri, [metadata...]], ...} in
+ * list() order (the safe API's /ns-status2/ "names").  An answer too big
+ * for a frame goes back as a sealed memfd.
+ */
+static void
+reply_list(const struct msg *m)
+{
+	yajl_gen		 g = json_gen_new();
+	const unsigned char	*buf;
+	size_t			 len, i, k;
+	int			 fd;
+
+	if (g == NULL) {
+		bchan_reply(&S.bc, m, MST_INTERNAL, "{}", 2);
+		return;
+	}
+	(void)yajl_gen_map_open(g);
+	for (i = 0; i < S.ns.st.n; i++) {
+		const struct ns_ent *e = S.ns.st.ents[i];
+
+		(void)yajl_gen_string(g, (const unsigned char *)e->name,
+		    e->namelen);
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_string(g, (const unsigned char *)e->uri,
+		    e->urilen);
+		(void)yajl_gen_array_open(g);
+		for (k = 0; k < e->nmeta; k++)
+			(void)yajl_gen_string(g,
+			    (const unsigned char *)e->meta[k], e->metalen[k]);
+		(void)yajl_gen_array_close(g);
+		(void)yajl_gen_array_close(g);
+	}
+	(void)yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		bchan_reply(&S.bc, m, MST_INTERNAL, "{}", 2);
+	else if (len <= MSG_MAX - MSG_HDR_LEN)
+		bchan_reply(&S.bc, m, MST_OK, buf, len);
+	else if ((fd = util_sealed_memfd("ns.list", buf, len)) == -1) {
+		log_warn("ns.list: memfd");
+		bchan_reply(&S.bc, m, MST_INTERNAL, "{}", 2);
+	} else {
+		bchan_reply_fd(&S.bc, m, MST_OK, NULL, 0, fd);
+		(void)close(fd);
+	}
+	yajl_gen_free(g);
+}
+
 /* What the broker may ask: ns.ping (the safe API's "nameserver" status:
- * we are up and serving).  Anything else is refused. */
+ * we are up and serving) and ns.list.  Anything else is refused. */
 static int
 broker_event(void)
 {
-	struct msg m;
+	struct msg	m;
+	int		noargs;
 
 	if (bchan_serve_one(&S.bc, &m) != 1)
 		return -1;
 	if (m.fd != -1)
 		(void)close(m.fd);
-	if (m.hdr.type == MSG_NS_PING &&
-	    (m.datalen == 0 || (m.datalen == 2 && memcmp(m.data, "{}", 2) == 0)))
+	noargs = m.datalen == 0 ||
+	    (m.datalen == 2 && memcmp(m.data, "{}", 2) == 0);
+	if (m.hdr.type == MSG_NS_PING && noargs)
 		bchan_reply(&S.bc, &m, MST_OK, "{\"ok\":true}", 11);
+	else if (m.hdr.type == MSG_NS_LIST && noargs)
+		reply_list(&m);
 	else
 		bchan_reply(&S.bc, &m, MST_BADREQ, "{}", 2);
 	return 0;

@@ -50,7 +50,10 @@ static struct safeapi {
 	int64_t			 cache_ms;
 	int64_t			 min_refresh_ms;
 	int			 call_timeout_ms;
-	struct cached		 status;
+	struct cached		 status;		/* /status2/ */
+	struct cached		 ns_status;		/* /ns-status2/ */
+	char			 ns_host[256];
+	unsigned		 ns_port;
 	volatile sig_atomic_t	 quit;
 #ifdef MUPIF_TEST_HOOKS
 	int			 test_fd;	/* made before the seal */
@@ -119,16 +122,16 @@ respond_error(struct MHD_Connection *c, unsigned code, const char *detail)
 	return respond(c, code, body, n > 0 ? (size_t)n : 0, NULL, 0);
 }
 
-/* Build the /status2/ document. */
-static void
-status_refresh(int64_t now)
+/* A document generator: writes one endpoint's JSON into g and returns 1
+ * when every dependency answered (the answer is then cached for the full
+ * time; otherwise a quarter of it, so a failure is retried sooner). */
+typedef int (*gen_fn)(yajl_gen g);
+
+/* /status2/ (spec C.2). */
+static int
+gen_status(yajl_gen g)
 {
-	yajl_gen		 g;
-	const unsigned char	*out;
-	size_t			 len;
-	unsigned char		 h[16];
-	char			 hex[33];
-	int			 st, nst;
+	int st, nst;
 
 	/* "dms" says whether the db answers; db.ping is the cheapest
 	 * question that proves it (the counts belong to other views). */
@@ -144,8 +147,6 @@ status_refresh(int64_t now)
 	if (nst != MST_OK)
 		log_warnx("status2: nameserver did not answer: %s",
 		    msg_status_name((unsigned)nst));
-	if ((g = json_gen_new()) == NULL)
-		return;
 	(void)yajl_gen_map_open(g);
 	/* XXX scheduler is an honest "Failed" until its service exists
 	 * (issue 6). */
@@ -154,55 +155,123 @@ status_refresh(int64_t now)
 	json_gen_kv_str(g, "scheduler", "Failed");
 	json_gen_kv_str(g, "name", S.vpn_name);
 	(void)yajl_gen_map_close(g);
-	(void)yajl_gen_get_buf(g, &out, &len);
-	free(S.status.body);
-	if ((S.status.body = malloc(len)) != NULL) {
-		memcpy(S.status.body, out, len);
-		S.status.len = len;
-		S.status.made = now;
+	return st == MST_OK && nst == MST_OK;
+}
+
+/*
+ * /ns-status2/ (spec C.2): where the nameserver is, every registration
+ * ("names", from the nameserver's ns.list through the broker; {} when it
+ * does not answer), and "env".  The original sent every MUPIF_* variable
+ * of its process, which leaked the container's layout; this one sends
+ * only MUPIF_NS and MUPIF_VPN_NAME, the two the monitor can use.
+ */
+static int
+gen_ns(yajl_gen g)
+{
+	yajl_val	 names = NULL;
+	char		*reply = NULL, err[128], ns[320];
+	size_t		 len = 0;
+	int		 st;
+
+	st = bchan_call(&S.bc, MSG_NS_LIST, NULL, "{}", 2, S.call_timeout_ms,
+	    &reply, &len);
+	if (st == MST_OK) {
+		/* Names are unique in the nameserver's store. */
+		names = json_parse_flags(reply, len, BCHAN_REPLY_MAX, 8,
+		    JSON_F_KEYS_UNIQUE, err, sizeof(err));
+		if (names == NULL || !YAJL_IS_OBJECT(names)) {
+			log_warnx("ns-status2: unreadable ns.list: %s", err);
+			st = MST_INTERNAL;
+		}
+	} else
+		log_warnx("ns-status2: nameserver did not answer: %s",
+		    msg_status_name((unsigned)st));
+	free(reply);
+	(void)snprintf(ns, sizeof(ns), "%s:%u", S.ns_host, S.ns_port);
+	(void)yajl_gen_map_open(g);
+	json_gen_cstr(g, "loc");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "host", S.ns_host);
+	json_gen_kv_int(g, "port", S.ns_port);
+	json_gen_kv_str(g, "source", "explicit");
+	(void)yajl_gen_map_close(g);
+	json_gen_cstr(g, "names");
+	if (st == MST_OK)
+		json_gen_val(g, names);
+	else {
+		(void)yajl_gen_map_open(g);
+		(void)yajl_gen_map_close(g);
+	}
+	json_gen_cstr(g, "env");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "MUPIF_NS", ns);
+	json_gen_kv_str(g, "MUPIF_VPN_NAME", S.vpn_name);
+	(void)yajl_gen_map_close(g);
+	(void)yajl_gen_map_close(g);
+	yajl_tree_free(names);
+	return st == MST_OK;
+}
+
+/* Regenerate one cached document. */
+static void
+cache_refresh(struct cached *cc, gen_fn gen, int64_t now)
+{
+	yajl_gen		 g;
+	const unsigned char	*out;
+	size_t			 len;
+	unsigned char		 h[16];
+	char			 hex[33];
+	int			 ok;
+
+	if ((g = json_gen_new()) == NULL)
+		return;
+	ok = gen(g);
+	if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok) {
+		yajl_gen_free(g);
+		return;
+	}
+	free(cc->body);
+	if ((cc->body = malloc(len)) != NULL) {
+		memcpy(cc->body, out, len);
+		cc->len = len;
+		cc->made = now;
 		(void)crypto_generichash(h, sizeof(h), out, len, NULL, 0);
 		util_hex(h, sizeof(h), hex);
-		(void)snprintf(S.status.etag, sizeof(S.status.etag),
-		    "W/\"%s\"", hex);
-		/* A failed dependency is retried sooner. */
-		S.status.expires = now + (st == MST_OK && nst == MST_OK ?
-		    S.cache_ms : S.cache_ms / 4);
+		(void)snprintf(cc->etag, sizeof(cc->etag), "W/\"%s\"", hex);
+		cc->expires = now + (ok ? S.cache_ms : S.cache_ms / 4);
 	} else
-		S.status.len = 0;
+		cc->len = 0;
 	yajl_gen_free(g);
 }
 
+/* Serve a cached endpoint: 2 s cache (status_cache_ms), weak ETag and
+ * 304, Cache-Control: max-age. */
 static enum MHD_Result
-serve_status(struct MHD_Connection *c)
+serve_cached(struct MHD_Connection *c, struct cached *cc, gen_fn gen)
 {
-	const char	*inm, *cc;
+	const char	*inm, *ctl;
 	int64_t		 now = util_mono_ms();
-	enum MHD_Result	 ret;
 	int		 bypass;
 
-	cc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	ctl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Cache-Control");
 	/* "no-cache" is honoured as the original did, but at most once per
 	 * status_min_refresh_ms: a public client cannot turn every request
 	 * into a database query and an audit record. */
-	bypass = cc != NULL && (strstr(cc, "no-cache") != NULL ||
-	    strstr(cc, "no-store") != NULL) &&
-	    now - S.status.made >= S.min_refresh_ms;
-	if (bypass || S.status.body == NULL || now >= S.status.expires)
-		status_refresh(now);
-	if (S.status.body == NULL) {
+	bypass = ctl != NULL && (strstr(ctl, "no-cache") != NULL ||
+	    strstr(ctl, "no-store") != NULL) &&
+	    now - cc->made >= S.min_refresh_ms;
+	if (bypass || cc->body == NULL || now >= cc->expires)
+		cache_refresh(cc, gen, now);
+	if (cc->body == NULL)
 		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "out of memory");
-	}
 	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "If-None-Match");
-	if (inm != NULL && (strcmp(inm, S.status.etag) == 0 ||
+	if (inm != NULL && (strcmp(inm, cc->etag) == 0 ||
 	    strcmp(inm, "*") == 0))
-		ret = respond(c, MHD_HTTP_NOT_MODIFIED, "", 0, &S.status, now);
-	else
-		ret = respond(c, MHD_HTTP_OK, S.status.body, S.status.len,
-		    &S.status, now);
-	return ret;
+		return respond(c, MHD_HTTP_NOT_MODIFIED, "", 0, cc, now);
+	return respond(c, MHD_HTTP_OK, cc->body, cc->len, cc, now);
 }
 
 #ifdef MUPIF_TEST_HOOKS
@@ -490,7 +559,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "Method Not Allowed");
 	if (strcmp(url, "/status2/") == 0 || strcmp(url, "/status2") == 0)
-		return serve_status(c);
+		return serve_cached(c, &S.status, gen_status);
+	if (strcmp(url, "/ns-status2/") == 0 || strcmp(url, "/ns-status2") == 0)
+		return serve_cached(c, &S.ns_status, gen_ns);
 #ifdef MUPIF_TEST_HOOKS
 	if (strncmp(url, "/__test/call/", 13) == 0)
 		return serve_test_call(c, url + 13);
@@ -537,6 +608,12 @@ main(int argc, char *argv[])
 	if (json_get_int(sb.config, "status_cache_ms", &v) == -1 || v < 0)
 		fatalx("bad status_cache_ms");
 	S.cache_ms = v;
+	if ((s = json_get_str(sb.config, "ns_host")) == NULL ||
+	    strlcpy(S.ns_host, s, sizeof(S.ns_host)) >= sizeof(S.ns_host))
+		fatalx("bad ns_host");
+	if (json_get_int(sb.config, "ns_port", &v) == -1 || v < 1 || v > 65535)
+		fatalx("bad ns_port");
+	S.ns_port = (unsigned)v;
 	if (json_get_int(sb.config, "status_min_refresh_ms", &v) == -1 ||
 	    v < 0)
 		fatalx("bad status_min_refresh_ms");

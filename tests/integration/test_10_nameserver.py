@@ -11,6 +11,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import struct
@@ -459,3 +460,49 @@ def test_10_16_limits_from_configuration(fresh_node):
         assert p.count() == 4                     # Pyro.NameServer + 3
         assert made == 3
         assert "lim.3" not in p.list()
+
+
+def test_10_17_ns_status2(node, ns):
+    """The safe API's /ns-status2/ (spec C.2): loc, every registration as
+    [uri, [metadata]] from the nameserver through the broker, env."""
+    ns.register("status.jm", "PYRO:obj_1@127.0.0.1:45001",
+                metadata={"type:jobmanager", "status.jm"})
+    r = node.get("/ns-status2/", headers={"Cache-Control": "no-cache"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    doc = r.json()
+    assert list(doc) == ["loc", "names", "env"]
+    assert doc["loc"] == {"host": "127.0.0.1", "port": node.ns_port,
+                          "source": "explicit"}
+    uri, meta = doc["names"]["status.jm"]
+    assert uri == "PYRO:obj_1@127.0.0.1:45001"
+    assert set(meta) == {"type:jobmanager", "status.jm"}
+    assert doc["names"]["Pyro.NameServer"][1] == \
+        ["class:Pyro5.nameserver.NameServer"]
+    assert doc["env"] == {"MUPIF_NS": f"127.0.0.1:{node.ns_port}",
+                          "MUPIF_VPN_NAME": "testvpn"}
+    r2 = node.get("/ns-status2", headers={"If-None-Match": r.headers["ETag"]})
+    assert r2.status_code == 304
+
+
+def test_10_18_ns_status2_large_and_down(fresh_node):
+    """A listing bigger than one broker frame travels as a memfd; a
+    nameserver that does not answer gives names {} and never a 500."""
+    n = fresh_node("ns_max_entries = 2000\n")
+    Pyro5.config.SERIALIZER = "serpent"
+    with Pyro5.api.Proxy(n.ns_uri) as p:
+        for i in range(600):
+            p.register(f"big.{i:04d}", f"PYRO:obj_{i}@127.0.0.1:{40000 + i}",
+                       metadata={f"type:jobmanager-{'x' * 80}-{i}"})
+    r = n.get("/ns-status2/", headers={"Cache-Control": "no-cache"})
+    assert r.status_code == 200
+    assert len(r.content) > 65536
+    assert len(r.json()["names"]) == 601
+    pid = n.pids()["nameserver"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        r = n.get("/ns-status2/", headers={"Cache-Control": "no-cache"})
+        assert r.status_code == 200
+        assert r.json()["names"] == {}
+    finally:
+        os.kill(pid, signal.SIGCONT)

@@ -420,6 +420,35 @@ test_gen_roundtrip(void **state)
 	yajl_gen_free(g);
 }
 
+/* A producer that guarantees unique keys lifts the per-object key cap. */
+static void
+test_keys_unique_flag(void **state)
+{
+	char		*doc, err[128];
+	size_t		 n = 0, i;
+	yajl_val	 v;
+
+	(void)state;
+	doc = malloc(400 * 16 + 4);
+	assert_non_null(doc);
+	doc[n++] = '{';
+	for (i = 0; i < 400; i++)
+		n += (size_t)snprintf(doc + n, 16, "%s\"k%zu\":1",
+		    i > 0 ? "," : "", i);
+	doc[n++] = '}';
+	assert_null(json_parse(doc, n, n, 4, err, sizeof(err)));
+	assert_string_equal(err, "too many keys in one object");
+	v = json_parse_flags(doc, n, n, 4, JSON_F_KEYS_UNIQUE, err,
+	    sizeof(err));
+	assert_non_null(v);
+	assert_int_equal(v->u.object.len, 400);
+	yajl_tree_free(v);
+	/* Everything else is still checked. */
+	assert_null(json_parse_flags("{\"a\":\"\\u0000\"}", 13, 100, 4,
+	    JSON_F_KEYS_UNIQUE, err, sizeof(err)));
+	free(doc);
+}
+
 int
 main(void)
 {
@@ -435,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_only_keys),
 		cmocka_unit_test(test_gen_roundtrip),
+		cmocka_unit_test(test_keys_unique_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
