@@ -8,7 +8,7 @@
  *
  * Each FILE, and each regular file directly inside each DIR (sorted by
  * name, not recursive), is read into a buffer of exactly its size and
- * passed to LLVMFuzzerTestOneInput() once.  Each input gets ten seconds;
+ * passed to LLVMFuzzerTestOneInput() once.  Each input receives ten seconds;
  * a hang is reported with the file name.  Prints "replayed N inputs" and
  * exits 0, or exits 1 on any read error.  A crash is the sanitizer's
  * report and exit status.

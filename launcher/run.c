@@ -884,7 +884,7 @@ cmd_db(const struct opts *o, int argc, char **argv)
 	if (make_layout() == -1)
 		return 1;
 	/*
-	 * The jailed process gets the one descriptor it uses as it is: our
+	 * The jailed process receives the one descriptor it uses as it is: our
 	 * stdin to import from, or our stdout to export to (the other is
 	 * /dev/null, or stderr for fd 1).  Not a directory: openat(2)
 	 * relative to it would reach outside the jail.

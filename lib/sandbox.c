@@ -135,7 +135,7 @@ sandbox_jail(struct sandbox *sb)
 			fatal("chroot %s", sb->chroot);
 		if (chdir("/") == -1)
 			fatal("chdir /");
-		/* Root in the jail gets no capabilities back through exec
+		/* Root in the jail receives no capabilities back through exec
 		 * or setuid; locked so it cannot be undone. */
 		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT |
 		    SECBIT_NOROOT_LOCKED, 0, 0, 0) == -1)

@@ -165,7 +165,7 @@ int	 db_dispatch(struct db_backend *b, unsigned type, const void *req,
  * described there.  db_export writes the whole database to fd;
  * db_import reads an export from fd (db_import_mem: from memory) into
  * the database.  0, or -1 with a message in err that names the input
- * line and says whether anything was written.  st (may be NULL) gets
+ * line and says whether anything was written.  st (may be NULL) receives
  * the number of documents and files exported or imported.
  */
 struct db_xstats {

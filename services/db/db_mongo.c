@@ -1236,7 +1236,7 @@ mg_file_exists(struct mg *m, const bson_oid_t *oid, int *found)
 /*
  * Retries need the bytes again: they are re-read from the start offset
  * when fd is seekable (a memfd, as files travel between services); a pipe
- * gets one attempt.  A new file gets a new ObjectId per attempt.  A kept
+ * receives one attempt.  A new file receives a new ObjectId per attempt.  A kept
  * id (import) must be free: a failed upload aborts by deleting every
  * chunk of its id, which would destroy a file that has it; and before a
  * retry, a file under that id can only be the previous attempt's, which

@@ -1206,7 +1206,7 @@ gen_dataset(yajl_gen g, yajl_val list, int inputs)
 		if (ids == NULL)
 			ids = json_get(io, "Obj_ID");
 		/* A string is one element; a list gives one item per
-		 * element (each item gets its own element: mupifDB gave
+		 * element (each item receives its own element: mupifDB gave
 		 * every item the whole list, spec 9.3); [] or null none. */
 		nobj = ids == NULL ? 0 : YAJL_IS_STRING(ids) ? 1 :
 		    YAJL_IS_ARRAY(ids) ? ids->u.array.len : 0;

@@ -264,7 +264,7 @@ num_finite(yajl_val v)
 		if (YAJL_IS_DOUBLE(v))
 			return isfinite(v->u.number.d);
 		/* Neither flag: yajl's strtod said ERANGE, which is also
-		 * what a subnormal such as 5e-324 gets; decide ourselves. */
+		 * what a subnormal such as 5e-324 receives; decide ourselves. */
 		return isfinite(strtod(v->u.number.r, NULL));
 	}
 	if (YAJL_IS_OBJECT(v)) {

@@ -15,7 +15,7 @@
  * reconnect); what is bounded instead: the number of connections, the
  * size of a message (header-announced, checked before buffering), the time
  * a half-received message or an unread reply may hang (STALL_MS), and the
- * number of registrations.  A client that pipelines gets no more replies
+ * number of registrations.  A client that pipelines receives no more replies
  * queued than OUT_HIGH before we stop reading from it.
  */
 #include <arpa/inet.h>

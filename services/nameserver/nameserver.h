@@ -57,7 +57,7 @@ int		 store_open(struct ns_store *, const char *path,
 void		 store_close(struct ns_store *);
 struct ns_ent	*store_find(const struct ns_store *, const char *, size_t);
 /*
- * Insert or replace name (an update gets a new id and moves to the end,
+ * Insert or replace name (an update receives a new id and moves to the end,
  * as in pyro5-ns).  meta holds distinct strings (NULL: none).  0, or -1
  * with st->err set ("sqlite error in setitem: ..." or the entry limit).
  */
@@ -89,7 +89,7 @@ struct ns {
 
 /*
  * Run one INVOKE (batch: the positional argument holds the calls).
- * *out gets the result, or the exception dict, built in a.
+ * *out receives the result, or the exception dict, built in a.
  */
 int		 ns_invoke(struct ns *, struct sv_arena *,
 		    const struct pyro_call *, int batch, struct sval **out)

@@ -890,7 +890,7 @@ gen_node(struct gen *g, const struct node *n)
 		(void)emit(g, n->c ? I_ANYNL : I_ANY, 0, 0, 0);
 		break;
 	case N_CLASS:
-		/* Each use gets its own copy; classes are small. */
+		/* Each use receives its own copy; classes are small. */
 		if ((ci = add_cls(g, &n->cl)) < 0) {
 			g->failed = 1;
 			return;

@@ -147,7 +147,7 @@ int		 pyro_uri_parse(const char *, size_t, struct pyro_uri *,
 struct sval	*pyro_uri_value(struct sv_arena *, const struct pyro_uri *);
 /*
  * str() of a URI given as its state tuple (what register() stores when
- * it gets a URI object).  0, or -1 with a TypeError text in why.
+ * it receives a URI object).  0, or -1 with a TypeError text in why.
  */
 int		 pyro_uri_state_str(const struct sval *state, struct sbuf *,
 		    char *why, size_t whylen) WUR;

@@ -13,7 +13,7 @@
  * (spec/web-and-monitor.md C.2): "dms" is "OK" only when the db answered
  * through the broker; "nameserver" and "scheduler" say "Failed" until those
  * services exist.  Answers are cached for status_cache_ms with a weak ETag;
- * If-None-Match gets 304.  Never a 500 because a dependency is down.
+ * If-None-Match receives 304.  Never a 500 because a dependency is down.
  */
 #include <errno.h>
 #include <fcntl.h>

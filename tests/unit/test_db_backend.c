@@ -1364,7 +1364,7 @@ test_file_input(void **state)
 	free(ct);
 }
 
-/* A file put under a kept id (import) gets that id; a second file under
+/* A file put under a kept id (import) receives that id; a second file under
  * it is refused and leaves the first intact (on MongoDB a failed upload
  * deletes the chunks of its id). */
 static void

@@ -6,7 +6,7 @@
  * (ns_store.c), and the protocol engine with the two objects behind it
  * (ns_proto.c, ns_methods.c): every recorded exchange of
  * the shared vectors' pyro5/ exchanges replay byte for byte except the variable bytes,
- * every malformed message gets what the Python daemon gives, and the
+ * every malformed message receives what the Python daemon gives, and the
  * nameserver's semantics, error classes and fixes of pyro5-ns's bugs hold.
  */
 #include <stdarg.h>

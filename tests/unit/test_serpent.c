@@ -3,7 +3,7 @@
  * (services/nameserver/parse_serpent.c) and its writers
  * (services/nameserver/serpent.c): every file of the shared vectors' serpent/
  * parses and, where the value is representable, writes back byte for
- * byte; values are what Python gets; every kind of malformed input is
+ * byte; values are what Python receives; every kind of malformed input is
  * refused with the right error; the caps (depth, nodes, digits, length,
  * arena) hold; repr() and json.dumps() layouts match Python's.
  */
