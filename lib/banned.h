@@ -4,5 +4,5 @@
  */
 #ifndef BANNED_H
 #define BANNED_H
-#pragma GCC poison strcpy strcat sprintf vsprintf receives strtok atoi atol
+#pragma GCC poison strcpy strcat sprintf vsprintf gets strtok atoi atol
 #endif
