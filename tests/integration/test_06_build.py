@@ -42,3 +42,18 @@ def test_06_03_test_build_has_the_hooks():
     """The check above would be empty if the hooks had other names."""
     assert b"/__test/" in (ROOT / "build-asan/mupif-safeapi").read_bytes()
     assert b"test_forbidden" in (ROOT / "build-asan/mupif-db").read_bytes()
+
+
+@pytest.mark.parametrize("fn", ["strcpy", "strcat", "sprintf", "vsprintf",
+                                "gets", "strtok", "atoi", "atol"])
+def test_06_04_banned_functions_do_not_compile(tmp_path, fn):
+    """lib/banned.h poisons the unchecked string and number functions
+    (STYLE.md 3.8): using one after it is a compile error."""
+    src = tmp_path / "t.c"
+    src.write_text('#include <stdio.h>\n#include <stdlib.h>\n'
+                   '#include <string.h>\n#include "banned.h"\n'
+                   f'void *p = (void *){fn};\n')
+    r = subprocess.run(["gcc", "-fsyntax-only", f"-I{ROOT / 'lib'}",
+                        str(src)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "poisoned" in r.stderr
