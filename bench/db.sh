@@ -23,14 +23,22 @@ cleanup() {
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	[ -n "$jpid" ] && kill "$jpid" 2>/dev/null
 	wait 2>/dev/null
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$portlog"
 }
 trap cleanup EXIT
 KEEP=${KEEP:-}
 cp -R policy "$tmp/policy"
 echo "safeapi -> db: execution.insert, execution.get, execution.list(fd), execution.claim  # bench only" \
     >> "$tmp/policy/broker.policy"
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# A free loopback port not handed out before in this run (each call is a
+# subshell: the ports given out are remembered in a file).
+portlog=$(mktemp)
+port() {
+	while :; do
+		p=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+		grep -qx "$p" "$portlog" || { echo "$p" >> "$portlog"; echo "$p"; return; }
+	done
+}
 
 run() {	# $1 = label, rest = extra config lines
 	label=$1

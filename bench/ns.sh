@@ -20,10 +20,18 @@ cleanup() {
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null
 	wait 2>/dev/null
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$portlog"
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# A free loopback port not handed out before in this run (each call is a
+# subshell: the ports given out are remembered in a file).
+portlog=$(mktemp)
+port() {
+	while :; do
+		p=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+		grep -qx "$p" "$portlog" || { echo "$p" >> "$portlog"; echo "$p"; return; }
+	done
+}
 wait_port() { for _ in $(seq 100); do python3 -c "import socket,sys;socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # Ours: the whole node, release build.

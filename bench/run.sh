@@ -25,7 +25,15 @@ gcc -O2 -Wall -Wextra -Werror $(pkg-config --cflags libmicrohttpd) \
     bench/baseline_mhd.c -o build/bench/baseline_mhd \
     $(pkg-config --libs libmicrohttpd)
 
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# A free loopback port not handed out before in this run (each call is a
+# subshell: the ports given out are remembered in a file).
+portlog=$(mktemp)
+port() {
+	while :; do
+		p=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+		grep -qx "$p" "$portlog" || { echo "$p" >> "$portlog"; echo "$p"; return; }
+	done
+}
 wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
 # wrk --latency output -> "req/s p50 p90 p99"
 measure() {
@@ -50,7 +58,7 @@ broker_rate = 10000000
 CONF
 ./build/mupif-central --config "$tmp/bench.conf" --persistent "$tmp/p" run \
     > "$tmp/launcher.out" 2>&1 & LPID=$!
-trap 'kill $BPID $LPID 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $BPID $LPID 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp" "$portlog"' EXIT
 wait_http "http://127.0.0.1:$bp/"
 wait_http "http://127.0.0.1:$sp/status2/"
 

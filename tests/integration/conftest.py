@@ -23,10 +23,23 @@ CENTRAL = BUILD / "mupif-central"
 SERVICES = ("broker", "db", "safeapi", "nameserver")
 
 
+def free_ports(n):
+    """n distinct free loopback ports: the sockets stay bound until all
+    are chosen, so the kernel cannot hand out one twice."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def proc_status(pid):
@@ -47,9 +60,8 @@ class Node:
         self.dir = Path(tmp)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.persist = self.dir / "persistent"
-        self.port = free_port()
+        self.port, *ports = free_ports(4)
         self.conf = self.dir / "node.conf"
-        ports = [free_port() for _ in range(3)]
         self.ns_port = ports[2]
         self.conf.write_text(
             "# written by tests/integration/conftest.py\n"
