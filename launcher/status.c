@@ -87,18 +87,9 @@ proc_read(pid_t pid, struct procinfo *pi)
 	pi->seccomp = -1;
 	pi->nnp = -1;
 	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (util_read_file(path, 64 * 1024, &text, &len) == -1) {
-		/* procfs files have size 0: read through the fd. */
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd == -1)
-			return -1;
-		if (util_read_fd(fd, 64 * 1024, &text, &len) == -1) {
-			(void)close(fd);
-			return -1;
-		}
-		(void)close(fd);
-	}
+	/* util_read_file reads to EOF, so procfs's zero st_size is fine. */
+	if (util_read_file(path, 64 * 1024, &text, &len) == -1)
+		return -1;
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "Uid:", 4) == 0)

@@ -93,9 +93,8 @@ respond(struct MHD_Connection *c, unsigned code, const char *body,
 	if (r == NULL)
 		return MHD_NO;
 	(void)MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	if (len > 0 || code == MHD_HTTP_NOT_MODIFIED || cache != NULL)
-		(void)MHD_add_response_header(r, "Content-Type",
-		    "application/json");
+	/* Every answer of this API is JSON (a 304 names the cached one's). */
+	(void)MHD_add_response_header(r, "Content-Type", "application/json");
 	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (cache != NULL) {
 		int64_t left = (cache->expires - now + 999) / 1000;
