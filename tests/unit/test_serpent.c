@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "serpent.h"
+#include "util.h"
 
 /* The captured vectors live in the project's shared directory
  * (../shared/vectors beside the repository; MUPIF_VECTORS overrides). */
@@ -37,22 +38,11 @@ vec(void)
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE	*f;
-	char	*buf;
-	long	 n = 0;
+	char *buf;
 
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s (run from the repository top)", path);
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		fail_msg("%s: seek", path);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("%s: short read", path);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
+	/* util_read_file: bounded, NUL-terminated. */
+	if (util_read_file(path, 64 * 1024 * 1024, &buf, len) == -1)
+		fail_msg("cannot read %s (run from the repository top)", path);
 	return buf;
 }
 
