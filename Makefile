@@ -14,7 +14,7 @@ CC	 = gcc
 endif
 CLANG	?= clang-14
 PKGS	 = libseccomp libcap-ng libsodium yajl libmicrohttpd sqlite3 libbsd \
-	   libmongoc-1.0 zlib
+	   libmongoc-1.0 zlib libzip libxcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -58,6 +58,15 @@ NS_SRCS	 = services/nameserver/nameserver.c services/nameserver/ns_proto.c \
 # (tests/unit/test_serpent.c, test_nameserver.c) and fuzz harnesses.
 NS_LIB_SRCS = $(filter-out services/nameserver/nameserver.c,$(NS_SRCS))
 NS_TESTS = test_serpent test_nameserver
+# The REST API, the auth service and the scheduler: every .c of their
+# directory; *_LIB_SRCS (all but the file with main()) go into their unit
+# tests and fuzz harnesses (tests/unit/test_api_*.c, fuzz/fuzz_api_*.c ...).
+API_SRCS = $(wildcard services/api/*.c)
+API_LIB_SRCS = $(filter-out services/api/api.c,$(API_SRCS))
+AUTH_SRCS = $(wildcard services/auth/*.c)
+AUTH_LIB_SRCS = $(filter-out services/auth/auth.c,$(AUTH_SRCS))
+SCHED_SRCS = $(wildcard services/scheduler/*.c)
+SCHED_LIB_SRCS = $(filter-out services/scheduler/scheduler.c,$(SCHED_SRCS))
 NS_FUZZ	 = serpent pyro5 nsregex
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
@@ -72,7 +81,10 @@ endif
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 BINS	 = $(BUILD)/mupif-central $(BUILD)/mupif-broker $(BUILD)/mupif-db \
-	   $(BUILD)/mupif-safeapi $(BUILD)/mupif-nameserver
+	   $(BUILD)/mupif-safeapi $(BUILD)/mupif-nameserver \
+	   $(if $(API_SRCS),$(BUILD)/mupif-api) \
+	   $(if $(AUTH_SRCS),$(BUILD)/mupif-auth) \
+	   $(if $(SCHED_SRCS),$(BUILD)/mupif-scheduler)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -109,6 +121,36 @@ $(BUILD)/mupif-nameserver: $(call obj,$(NS_SRCS)) $(BUILD)/libmupif.a
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/mupif-api: $(call obj,$(API_SRCS)) $(BUILD)/libmupif.a
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-auth: $(call obj,$(AUTH_SRCS)) $(BUILD)/libmupif.a
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-scheduler: $(call obj,$(SCHED_SRCS)) $(BUILD)/libmupif.a
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# Unit tests and fuzz replays of api, auth and scheduler get that
+# service's objects (test_api_*.c, test_auth_*.c, test_sched_*.c and
+# fuzz_api_*.c, fuzz_auth_*.c, fuzz_sched_*.c).
+define svc_test_rules
+$$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c $$(call obj,$(2)) \
+    $$(BUILD)/libmupif.a $$(HEADERS)
+	@mkdir -p $$(dir $$@)
+	$$(say) TEST $$@
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -I$(3) -o $$@ $$< \
+	    $$(call obj,$(2)) $$(BUILD)/libmupif.a \
+	    $$(LDFLAGS) $$(PKG_LIBS) $$(shell pkg-config --libs cmocka)
+$$(BUILD)/fuzz/replay_$(1)_%: fuzz/fuzz_$(1)_%.c fuzz/standalone_runner.c \
+    $$(call obj,$(2)) $$(BUILD)/libmupif.a
+	@mkdir -p $$(dir $$@)
+	$$(say) FUZZ $$@
+	$$(Q)$$(CC) $$(CFLAGS) -I$(3) -o $$@ $$< fuzz/standalone_runner.c \
+	    $$(call obj,$(2)) $$(BUILD)/libmupif.a $$(LDFLAGS) $$(PKG_LIBS)
+endef
+$(eval $(call svc_test_rules,api,$(API_LIB_SRCS),services/api))
+$(eval $(call svc_test_rules,auth,$(AUTH_LIB_SRCS),services/auth))
+$(eval $(call svc_test_rules,sched,$(SCHED_LIB_SRCS),services/scheduler))
 # The nameserver's unit tests get its objects too.
 $(patsubst %,$(BUILD)/tests/%,$(NS_TESTS)): $(BUILD)/tests/%: \
     tests/unit/%.c $(call obj,$(NS_LIB_SRCS)) $(BUILD)/libmupif.a $(HEADERS)
@@ -182,9 +224,13 @@ fuzz-build:
 	@mkdir -p build-fuzz
 	@for h in $(FUZZ_HARNESSES); do \
 	    $(CLANG) $(FUZZ_CFLAGS) -Iservices/db -Iservices/nameserver \
+	        -Iservices/api -Iservices/auth -Iservices/scheduler \
 	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
 	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
-	        serpent|pyro5|nsregex) echo $(NS_LIB_SRCS);; esac) \
+	        serpent|pyro5|nsregex) echo $(NS_LIB_SRCS);; \
+	        api_*) echo $(API_LIB_SRCS);; \
+	        auth_*) echo $(AUTH_LIB_SRCS);; \
+	        sched_*) echo $(SCHED_LIB_SRCS);; esac) \
 	        $(PKG_LIBS) || exit 1; done
 
 fuzz: setup fuzz-build

@@ -78,7 +78,16 @@ enum svc_id {
 	X(MSG_SESSION_DELETE,	"session.delete",	SVC_DB)		\
 	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)		\
 	X(MSG_NS_PING,		"ns.ping",		SVC_NAMESERVER)	\
-	X(MSG_NS_LIST,		"ns.list",		SVC_NAMESERVER)
+	X(MSG_NS_LIST,		"ns.list",		SVC_NAMESERVER)	\
+	X(MSG_SESSION_USER,	"session.user",		SVC_DB)		\
+	X(MSG_AUTH_LOGIN,	"auth.login",		SVC_AUTH)	\
+	X(MSG_AUTH_REFRESH,	"auth.refresh",		SVC_AUTH)	\
+	X(MSG_AUTH_LOGOUT,	"auth.logout",		SVC_AUTH)	\
+	X(MSG_AUTH_REGISTER,	"auth.register",	SVC_AUTH)	\
+	X(MSG_AUTH_SET_PASSWORD, "auth.set_password",	SVC_AUTH)	\
+	X(MSG_AUTH_PUBKEY,	"auth.pubkey",		SVC_AUTH)	\
+	X(MSG_SCHED_PING,	"sched.ping",		SVC_SCHEDULER)	\
+	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)
 
 enum msg_type {
 #define X(id, name, callee) id,
