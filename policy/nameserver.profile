@@ -2,8 +2,8 @@
 # every VPN peer without authentication.  Holds its registrations
 # (persistent/nameserver/nameserver.sqlite) and nothing else.  Its network
 # namespace is empty: the listening socket was bound by the launcher and
-# keeps working, but nothing can be connected out (no autoclean probes in
-# this slice).
+# keeps working, but nothing can be connected out.  With autoclean on
+# (ns_autoclean_s) the launcher uses nameserver-autoclean.profile instead.
 user        mupif-ns
 chroot      nameserver       # persistent/nameserver: nameserver.sqlite and its journal
 namespaces  net ipc uts

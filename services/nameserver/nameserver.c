@@ -6,9 +6,12 @@
  * Trust: faces every VPN peer, unauthenticated (as the original).  Holds
  * only its listening socket (bound by the launcher, fd 6), its broker
  * channel and nameserver.sqlite in its jail (persistent/nameserver, owned
- * by mupif-ns).  No outbound network in this slice: its network namespace
- * is its own.  Confined by policy/nameserver.profile and
- * policy/nameserver.seccomp.
+ * by mupif-ns).  Confined by policy/nameserver.profile and
+ * policy/nameserver.seccomp (its own, empty network namespace: no
+ * outbound connection at all); with autoclean on (ns_autoclean_s) by
+ * nameserver-autoclean.profile/.seccomp instead: the host's network
+ * namespace and TCP connects, made only by ns_clean.c and only to
+ * addresses inside ns_autoclean_nets (checked in C).
  *
  * One thread, one epoll loop.  Connections are long-lived and are never
  * closed for being idle (Python clients keep theirs for hours and do not
@@ -16,7 +19,8 @@
  * size of a message (header-announced, checked before buffering), the time
  * a half-received message or an unread reply may hang (STALL_MS), and the
  * number of registrations.  A client that pipelines receives no more replies
- * queued than OUT_HIGH before we stop reading from it.
+ * queued than OUT_HIGH before we stop reading from it.  Autoclean's probes
+ * (ns_clean.c) are non-blocking connects in the same loop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,6 +69,9 @@ static struct {
 	size_t			 nconns;
 	struct conn		*conns;
 	int64_t			 refused_logged;
+	long long		 autoclean_s;	/* 0: off */
+	char			 autoclean_nets[CIDR_MAX_TEXT + 1];
+	struct ns_clean		 clean;
 	volatile sig_atomic_t	 quit;
 } S;
 
@@ -442,6 +449,22 @@ config(struct sandbox *sb)
 	    v > 1000000)
 		fatalx("bad max_connections");
 	S.max_conns = (size_t)v;
+	/* Autoclean and write protection: absent means off. */
+	if (json_get_int(sb->config, "autoclean_s", &v) == 0) {
+		if (v != 0 && (v < 3 || v > 86400))
+			fatalx("bad autoclean_s");
+		S.autoclean_s = v;
+	}
+	if ((s = json_get_str(sb->config, "autoclean_nets")) != NULL &&
+	    strlcpy(S.autoclean_nets, s, sizeof(S.autoclean_nets)) >=
+	    sizeof(S.autoclean_nets))
+		fatalx("bad autoclean_nets");
+	{
+		int b;
+
+		if (json_get_bool(sb->config, "write_protect", &b) == 0)
+			S.ns.write_protect = b;
+	}
 }
 
 int
@@ -492,6 +515,22 @@ main(int argc, char *argv[])
 	e.data.ptr = &S.bc;		/* marks the broker */
 	if (epoll_ctl(S.ep, EPOLL_CTL_ADD, FD_BROKER, &e) == -1)
 		fatal("epoll_ctl broker");
+	if (S.autoclean_s > 0) {
+		char nets[CIDR_MAX_TEXT + 64];
+
+		if (ns_clean_init(&S.clean, &S.ns, S.ep, S.autoclean_s,
+		    S.autoclean_nets, err, sizeof(err)) == -1)
+			fatalx("autoclean: %s", err);
+		cidr_format(&S.clean.nets, nets, sizeof(nets));
+		log_info("autoclean every %lld s, probing only %s (an entry "
+		    "is removed after %d s without a connection)",
+		    S.autoclean_s, nets, NS_CLEAN_GRACE_MS / 1000);
+	} else
+		log_info("autoclean off");
+	if (S.ns.write_protect)
+		log_info("write protection on: a name may only be "
+		    "overwritten or removed from the address that "
+		    "registered it");
 	sandbox_seal(&sb);
 	sandbox_free(&sb);
 	(void)snprintf(summary, sizeof(summary), "pyro5 port %d, %zu entries",
@@ -514,6 +553,11 @@ main(int argc, char *argv[])
 				accept_all();
 				continue;
 			}
+			if (S.autoclean_s > 0 && ns_clean_owns(&S.clean, p)) {
+				ns_clean_event(&S.clean, p, ev[i].events,
+				    util_mono_ms());
+				continue;
+			}
 			if (p == &S.bc) {
 				if ((ev[i].events & (EPOLLHUP | EPOLLERR)) ||
 				    broker_event() == -1) {
@@ -534,6 +578,8 @@ main(int argc, char *argv[])
 				    EPOLLRDHUP)) != 0);
 			}
 		}
+		if (S.autoclean_s > 0)
+			ns_clean_tick(&S.clean, util_mono_ms());
 		if (util_mono_ms() - last_sweep >= 1000) {
 			sweep();
 			last_sweep = util_mono_ms();
@@ -541,6 +587,8 @@ main(int argc, char *argv[])
 	}
 	while (S.conns != NULL)
 		conn_close(S.conns, NULL);
+	if (S.autoclean_s > 0)
+		ns_clean_free(&S.clean);
 	ns_proto_free(&S.ns);
 	store_close(&S.ns.st);
 	log_info("exiting");

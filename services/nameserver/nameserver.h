@@ -1,7 +1,9 @@
 /*
- * nameserver.h - the Pyro5 nameserver service (port 10000): storage,
+ * nameserver.h - the Pyro nameserver service (port 10000): storage,
  * the nameserver and daemon objects, and the per-connection protocol
- * engine that nameserver.c drives from its event loop.
+ * engine that nameserver.c drives from its event loop.  Each connection
+ * speaks Pyro5 (protocol 502) or, chosen from its first message's header,
+ * Pyro4 (protocol 48).
  *
  * Trust: everything arrives from unauthenticated VPN peers.  The process
  * holds nameserver.sqlite (in its jail) and its listening socket, nothing
@@ -13,7 +15,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
+#include "cidr.h"
 #include "pyro.h"
 #include "serpent.h"
 
@@ -38,6 +42,10 @@ struct ns_ent {
 	size_t		*metalen;
 	size_t		 nmeta;
 	int		 doomed;	/* store_delete() bookkeeping */
+	/* Not in the file (pyro5-ns's schema stays as it is): */
+	int64_t		 dead_since;	/* autoclean: failing since (mono ms) */
+	char		 owner[48];	/* write protection: registering peer
+					 * address, "" if unknown */
 };
 
 struct sqlite3;
@@ -65,6 +73,8 @@ int		 store_set(struct ns_store *, const char *, size_t,
 		    const char *uri, size_t urilen,
 		    const char *const *meta, const size_t *metalen,
 		    size_t nmeta) WUR;
+/* The entry with this id (ents is in id order), or NULL. */
+struct ns_ent	*store_find_id(const struct ns_store *, int64_t);
 /* Remove the given names in one transaction; count removed or -1. */
 long		 store_delete(struct ns_store *, struct ns_ent *const *,
 		    size_t) WUR;
@@ -78,6 +88,9 @@ struct ns {
 	size_t		 max_msg;	/* payload + annotations */
 	size_t		 nconn;		/* for Pyro.Daemon.info() */
 	const char	*peer;		/* current caller, for logs */
+	char		 peer_addr[48];	/* its address alone (write protection) */
+	int		 write_protect;	/* ns_write_protect */
+	int		 pyro4;		/* the call is in the Pyro4 dialect */
 	struct sv_arena	 arena;		/* one message's values */
 	struct sbuf	 payload;	/* one reply's payload */
 };
@@ -89,7 +102,10 @@ struct ns {
 
 /*
  * Run one INVOKE (batch: the positional argument holds the calls).
- * *out receives the result, or the exception dict, built in a.
+ * *out receives the result, or the exception dict, built in a.  With
+ * ns->pyro4 set the objects are Pyro4's (Pyro4.naming.NameServer without
+ * yplookup, list() with metadata filters, metadata as lists, Pyro4.*
+ * class names).
  */
 int		 ns_invoke(struct ns *, struct sv_arena *,
 		    const struct pyro_call *, int batch, struct sval **out)
@@ -100,6 +116,12 @@ int		 ns_invoke(struct ns *, struct sv_arena *,
  */
 int		 ns_handshake(struct ns *, struct sv_arena *,
 		    const struct sval *, struct sval **out) WUR;
+/*
+ * A Pyro4 CONNECT payload; meta: the client asked for the object's
+ * metadata (FLAGS_META_ON_CONNECT).  As ns_handshake.
+ */
+int		 ns_handshake4(struct ns *, struct sv_arena *,
+		    const struct sval *, int meta, struct sval **out) WUR;
 /* Build an exception dict; cause is an optional first traceback line. */
 struct sval	*ns_exception(struct sv_arena *, const char *cls,
 		    const char *msg, size_t msglen, const char *cause,
@@ -111,11 +133,18 @@ int		 ns_register_self(struct ns *) WUR;
 #define NSC_HANDSHAKE	0
 #define NSC_READY	1
 
+#define NSC_PYRO5	0	/* also: not decided yet */
+#define NSC_PYRO4	4
+
 struct nsconn {
 	int		 state;
 	const char	*peer;			/* "addr:port", for logs */
+	int		 proto;			/* NSC_PYRO5 or NSC_PYRO4 */
 };
 
+/* The caller of the next call: ns->peer, and ns->peer_addr (peer up to
+ * its last ':'). */
+void		 ns_set_peer(struct ns *, const char *peer);
 /* Set up / release what ns_proto_input() needs in ns. */
 void		 ns_proto_init(struct ns *);
 void		 ns_proto_free(struct ns *);
@@ -128,5 +157,75 @@ void		 ns_proto_free(struct ns *);
  */
 size_t		 ns_proto_input(struct ns *, struct nsconn *, const uint8_t *,
 		    size_t len, struct sbuf *out, int *close, size_t *need);
+/* A random UUID4 (correlation ids). */
+void		 ns_new_corr(uint8_t c[16]);
+/*
+ * Why a decoded INVOKE payload is not a call (pyro_call_parse failed,
+ * missing as it set it): the Python exception class, its text in err.
+ */
+const char	*ns_call_error(const struct sval *, const char *missing,
+		    char *err, size_t errlen);
+
+/* ns_proto4.c: the same for a Pyro4 connection (ns_proto_input hands
+ * such connections over). */
+size_t		 ns_proto4_input(struct ns *, struct nsconn *,
+		    const uint8_t *, size_t len, struct sbuf *out, int *close,
+		    size_t *need);
+
+/*
+ * ns_clean.c: autoclean.  Every period_s seconds a sweep probes each
+ * registration whose URI names a numeric IPv4/IPv6 address inside nets
+ * with a non-blocking TCP connect (at most NS_CLEAN_MAX at once, each
+ * given NS_CLEAN_TIMEOUT_MS); an entry that has failed for
+ * NS_CLEAN_GRACE_MS at a probe is removed.  Anything else (host names,
+ * Unix sockets, PYRONAME, addresses outside nets) is never probed and
+ * never removed.  Runs inside the nameserver's epoll loop.
+ */
+#define NS_CLEAN_MAX		64
+#define NS_CLEAN_TIMEOUT_MS	5000
+#define NS_CLEAN_GRACE_MS	20000
+
+struct ns_probe {
+	int		 fd;		/* -1: slot free */
+	int64_t		 id;		/* the entry's id when probed */
+	int64_t		 started;	/* mono ms */
+	char		 uri[NS_MAX_URI + 1];
+	size_t		 urilen;
+};
+
+struct ns_clean {
+	struct ns	*ns;
+	int		 ep;		/* the epoll set (-1: tests) */
+	int64_t		 period_ms;
+	struct cidr_set	 nets;
+	int		 sweeping;
+	int64_t		 cursor;	/* last id dispatched in this sweep */
+	int64_t		 last_sweep;	/* end of the last sweep (mono ms) */
+	size_t		 inflight;
+	size_t		 probed, failed, removed, skipped;  /* this sweep */
+	struct ns_probe	 probes[NS_CLEAN_MAX];
+};
+
+/* Set up from the configuration (nets as in cidr.h).  0 or -1 (err). */
+int		 ns_clean_init(struct ns_clean *, struct ns *, int ep,
+		    long long period_s, const char *nets, char *err,
+		    size_t errlen) WUR;
+void		 ns_clean_free(struct ns_clean *);
+/* Start sweeps and probes that are due, time out slow probes. */
+void		 ns_clean_tick(struct ns_clean *, int64_t now);
+/* Whether an epoll data pointer is one of our probes. */
+int		 ns_clean_owns(const struct ns_clean *, const void *);
+/* A probe's socket is writable or failed. */
+void		 ns_clean_event(struct ns_clean *, void *, uint32_t events,
+		    int64_t now);
+/*
+ * Where a stored URI would be probed: 1 with the address in *ss, or 0
+ * (never probed) with the reason in why.
+ */
+int		 ns_clean_target(const struct ns_clean *, const char *uri,
+		    size_t len, struct sockaddr_storage *ss, const char **why);
+/* A probe's outcome for entry id with this URI (ok: it connected). */
+void		 ns_clean_result(struct ns_clean *, int64_t id, const char *uri,
+		    size_t urilen, int ok, int64_t now);
 
 #endif /* NAMESERVER_H */

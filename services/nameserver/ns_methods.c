@@ -2,7 +2,12 @@
  * ns_methods.c - the two objects a Pyro nameserver daemon hosts,
  * Pyro.NameServer and Pyro.Daemon, with Python's argument binding, Python's
  * exception classes and texts, and the semantics of Pyro5.nameserver
- * (spec/pyro-nameserver.md sections 2.7-2.10 and 5).
+ * (spec/pyro-nameserver.md sections 2.7-2.10 and 5).  For a Pyro4 client
+ * (ns->pyro4) the same store is served as Pyro4.naming serves it (section
+ * 3.3): no yplookup, list() with metadata_all/metadata_any, remove(name)
+ * falling through to the filters, metadata as lists, class names
+ * Pyro4.errors.*, Pyro4.core.URI, Pyro4.futures._ExceptionWrapper, and the
+ * nameserver's own entry tagged class:Pyro4.naming.NameServer.
  *
  * Trust: arguments come from any VPN peer, already parsed into value
  * trees; everything is type-checked here before use, and names, URIs and
@@ -14,6 +19,13 @@
  * every Python client) and the name "Pyro.NameServer" (whose overwrite
  * redirects every client) cannot be registered, a URI object is checked
  * like a URI string, and metadata must be strings.
+ *
+ * Write protection (ns->write_protect, ns_write_protect): every entry
+ * remembers, in memory only (pyro5-ns's file has no place for it), the
+ * address of the peer that registered it; when on, register,
+ * set_metadata and remove(name) of an entry owned by another address
+ * raise NamingError, and remove(prefix=/regex=) leaves such entries alone.
+ * Entries loaded from the file have no owner until written again.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +38,17 @@
 #include "banned.h"
 
 #define NS_MAX_META_BYTES	16384	/* all metadata of one entry */
+
+/* The nameserver's own metadata tag, and what a Pyro4 client sees. */
+static const char ns5_tag[] = "class:Pyro5.nameserver.NameServer";
+static const char ns4_tag[] = "class:Pyro4.naming.NameServer";
+
+/*
+ * The dialect of the call being served: set from ns->pyro4 by ns_invoke
+ * and ns_handshake4 for the duration of the call (the service is one
+ * thread), so that exceptions built anywhere below get Pyro4's names.
+ */
+static int pyro4;
 
 enum mid {
 	M_COUNT, M_LIST, M_LOOKUP, M_PING, M_REGISTER, M_REMOVE,
@@ -66,7 +89,12 @@ static const struct param p_list[] = {
 	{ "prefix", 0 }, { "regex", 0 }, { "return_metadata", 0 } };
 static const struct param p_yplookup[] = {
 	{ "meta_all", 0 }, { "meta_any", 0 }, { "return_metadata", 0 } };
+static const struct param p_list4[] = {
+	{ "prefix", 0 }, { "regex", 0 }, { "metadata_all", 0 },
+	{ "metadata_any", 0 }, { "return_metadata", 0 } };
 static const struct param p_objectid[] = { { "objectId", 1 } };
+static const struct param p_objectid4[] = {
+	{ "objectId", 1 }, { "as_lists", 0 } };
 static const struct param p_streamid[] = { { "streamId", 1 } };
 
 #define P(x)	x, sizeof(x) / sizeof(x[0])
@@ -90,6 +118,24 @@ static const struct method daemon_methods[] = {
 	{ "get_metadata",	D_GET_METADATA,	P(p_objectid) },
 	{ "info",		D_INFO,		NULL, 0 },
 };
+/* Pyro4.naming.NameServer, in the order its handshake list shows them. */
+static const struct method ns4_methods[] = {
+	{ "remove",		M_REMOVE,	P(p_remove) },
+	{ "count",		M_COUNT,	NULL, 0 },
+	{ "list",		M_LIST,		P(p_list4) },
+	{ "register",		M_REGISTER,	P(p_register) },
+	{ "lookup",		M_LOOKUP,	P(p_lookup) },
+	{ "ping",		M_PING,		NULL, 0 },
+	{ "set_metadata",	M_SET_METADATA,	P(p_set_metadata) },
+};
+static const struct method daemon4_methods[] = {
+	{ "close_stream",	D_CLOSE_STREAM,	P(p_streamid) },
+	{ "registered",		D_REGISTERED,	NULL, 0 },
+	{ "get_next_stream_item", D_GET_NEXT_STREAM_ITEM, P(p_streamid) },
+	{ "ping",		D_PING,		NULL, 0 },
+	{ "get_metadata",	D_GET_METADATA,	P(p_objectid4) },
+	{ "info",		D_INFO,		NULL, 0 },
+};
 static const char *const ns_unexposed[] = { "storage", "lock", "__doc__",
     "__dict__", NULL };
 static const char *const daemon_unexposed[] = { "daemon", "__doc__",
@@ -99,7 +145,14 @@ static const struct object objects[] = {
 	{ NS_DAEMON, "DaemonObject", P(daemon_methods), daemon_unexposed },
 	{ NS_NAME, "NameServer", P(ns_methods), ns_unexposed },
 };
+static const struct object objects4[] = {
+	{ NS_DAEMON, "DaemonObject", P(daemon4_methods), daemon_unexposed },
+	{ NS_NAME, "NameServer", P(ns4_methods), ns_unexposed },
+};
 #undef P
+#define NOBJECTS	(sizeof(objects) / sizeof(objects[0]))
+_Static_assert(sizeof(objects4) == sizeof(objects),
+    "both generations host the same objects");
 
 /* Pyro5.server's list of dunder names that are always private. */
 static const char *const private_dunders[] = {
@@ -114,6 +167,17 @@ static const char *const private_dunders[] = {
 	"__getnewargs__", "__getstate__", "__setstate__", "__reduce__",
 	"__reduce_ex__", "__subclasshook__", NULL
 };
+/* Pyro4.util's list has these too. */
+static const char *const private_dunders4[] = {
+	"__unicode__", "__getstate_for_dict__", "__setstate_from_dict__", NULL
+};
+
+/* Class names of the dialect. */
+static const char *
+uri_class(void)
+{
+	return pyro4 ? "Pyro4.core.URI" : "Pyro5.core.URI";
+}
 
 /* Exceptions */
 
@@ -123,8 +187,14 @@ ns_exception(struct sv_arena *a, const char *cls, const char *msg,
 {
 	struct sval	*d, *args, *attrs, *tb, *x;
 	struct sbuf	 line;
-	const char	*shortcls = cls;
+	const char	*shortcls;
+	char		 cls4[128];
 
+	if (pyro4 && strncmp(cls, "Pyro5.errors.", 13) == 0) {
+		(void)snprintf(cls4, sizeof(cls4), "Pyro4.errors.%s", cls + 13);
+		cls = cls4;
+	}
+	shortcls = cls;
 	if (strncmp(cls, "builtins.", 9) == 0)
 		shortcls = cls + 9;
 	if ((d = sv_new(a, SV_DICT)) == NULL ||
@@ -245,7 +315,7 @@ pytype(const struct sval *v)
 
 	/* A URI arrives as its class dict; Python would name the class. */
 	if (v->type == SV_DICT &&
-	    sv_is_str(sv_dict_get(v, "__class__"), "Pyro5.core.URI"))
+	    sv_is_str(sv_dict_get(v, "__class__"), uri_class()))
 		return "URI";
 	return names[v->type];
 }
@@ -278,7 +348,7 @@ static int
 is_uri_object(const struct sval *v)
 {
 	return v->type == SV_DICT &&
-	    sv_is_str(sv_dict_get(v, "__class__"), "Pyro5.core.URI");
+	    sv_is_str(sv_dict_get(v, "__class__"), uri_class());
 }
 
 /* Items of an iterable argument (a dict gives its keys). */
@@ -324,7 +394,7 @@ check_classes(struct sv_arena *a, const struct sval *v, int depth)
 			    "refused to deserialize types with double "
 			    "underscores in their name: ", c->u.s.p,
 			    c->u.s.len, NULL, 0);
-		if (sv_is_str(c, "Pyro5.core.URI")) {
+		if (sv_is_str(c, uri_class())) {
 			if (sv_dict_get(v, "state") == NULL)
 				return ns_exception(a, "builtins.KeyError",
 				    "state", 5, NULL, 0);
@@ -512,16 +582,37 @@ store_error(struct sv_arena *a, struct ns *ns)
 	return excf(a, "Pyro5.errors.NamingError", "%s", ns->st.err);
 }
 
+/*
+ * Tag i of e as the dialect shows it: to a Pyro4 client the nameserver's
+ * own entry is tagged as a Pyro4 nameserver's.
+ */
+static const char *
+ent_tag(const struct ns_ent *e, size_t i, size_t *len)
+{
+	if (pyro4 && e->metalen[i] == sizeof(ns5_tag) - 1 &&
+	    memcmp(e->meta[i], ns5_tag, e->metalen[i]) == 0 &&
+	    e->namelen == sizeof(NS_NAME) - 1 &&
+	    memcmp(e->name, NS_NAME, e->namelen) == 0) {
+		*len = sizeof(ns4_tag) - 1;
+		return ns4_tag;
+	}
+	*len = e->metalen[i];
+	return e->meta[i];
+}
+
+/* An entry's metadata: a set (Pyro5) or a list (Pyro4). */
 static struct sval *
 meta_set(struct sv_arena *a, const struct ns_ent *e)
 {
 	struct sval	*s, *x;
-	size_t		 i;
+	const char	*t;
+	size_t		 i, len;
 
-	if ((s = sv_new(a, SV_SET)) == NULL)
+	if ((s = sv_new(a, pyro4 ? SV_LIST : SV_SET)) == NULL)
 		return NULL;
 	for (i = 0; i < e->nmeta; i++) {
-		if ((x = sv_str(a, e->meta[i], e->metalen[i])) == NULL)
+		t = ent_tag(e, i, &len);
+		if ((x = sv_str(a, t, len)) == NULL)
 			return NULL;
 		sv_append(s, x);
 	}
@@ -583,6 +674,35 @@ compile_regex(struct sv_arena *a, const struct sval *r, struct nsre **re)
 	return e;
 }
 
+/* The caller's address, for write protection. */
+static const char *
+caller(const struct ns *ns)
+{
+	return ns->peer_addr;
+}
+
+/* Whether write protection keeps the caller from changing e. */
+static int
+protected_from(const struct ns *ns, const struct ns_ent *e)
+{
+	return ns->write_protect && e != NULL && e->owner[0] != '\0' &&
+	    strcmp(e->owner, caller(ns)) != 0;
+}
+
+/* The NamingError for a write-protected e, logged. */
+static struct sval *
+exc_protected(struct ns *ns, struct sv_arena *a, const struct ns_ent *e,
+    const char *what)
+{
+	log_info("%s of %.*s%s refused: registered from %s, not from %s",
+	    what, (int)(e->namelen > 200 ? 200 : e->namelen), e->name,
+	    e->namelen > 200 ? "..." : "", e->owner, ns->peer != NULL ?
+	    ns->peer : "?");
+	return exc_text(a, "Pyro5.errors.NamingError", "name is "
+	    "write-protected (registered from another address): ", e->name,
+	    e->namelen, NULL, 0);
+}
+
 /* The nameserver's methods.  Each returns the result or sets *exc. */
 
 static struct sval *
@@ -607,7 +727,7 @@ m_lookup(struct ns *ns, struct sv_arena *a, const struct sval **v,
 		*exc = excf(a, "Pyro5.errors.PyroError", "%s", why);
 		return NULL;
 	}
-	if ((uri = pyro_uri_value(a, &u)) == NULL)
+	if ((uri = pyro_uri_value_cls(a, &u, uri_class())) == NULL)
 		return NULL;
 	if (v[1] == NULL || !truthy(v[1]))
 		return uri;
@@ -624,13 +744,13 @@ m_register(struct ns *ns, struct sv_arena *a, const struct sval **v,
 {
 	const struct sval	*name = v[0], *uri = setmeta ? NULL : v[1];
 	const struct sval	*md = setmeta ? v[1] : v[3];
-	struct ns_ent		*old = NULL;
+	struct ns_ent		*old = NULL, *ne;
 	struct pyro_uri		 pu;
 	struct sbuf		 ub;
 	struct meta		 meta = { NULL, NULL, 0 };
 	const char		*ustr = "";
 	size_t			 ulen = 0;
-	char			 why[256];
+	char			 why[256], owner[sizeof(old->owner)];
 
 	sbuf_init(&ub, NS_MAX_URI + 1);
 	if (!setmeta) {
@@ -690,16 +810,25 @@ m_register(struct ns *ns, struct sv_arena *a, const struct sval **v,
 			goto out;
 		}
 	}
+	if (protected_from(ns, old)) {
+		*exc = exc_protected(ns, a, old, setmeta ? "set_metadata" :
+		    "register");
+		goto out;
+	}
+	/* The owner: who registered it; set_metadata keeps the owner. */
+	(void)strlcpy(owner, setmeta && old->owner[0] != '\0' ? old->owner :
+	    caller(ns), sizeof(owner));
 	if (store_set(&ns->st, name->u.s.p, name->u.s.len, ustr, ulen,
 	    meta.s, meta.len, meta.n) == -1) {
 		*exc = store_error(a, ns);
 		goto out;
 	}
+	/* The old entry (and its URI) was replaced. */
+	ne = store_find(&ns->st, name->u.s.p, name->u.s.len);
+	(void)strlcpy(ne->owner, owner, sizeof(ne->owner));
 	if (setmeta) {
-		/* The old entry (and its URI) was replaced. */
-		old = store_find(&ns->st, name->u.s.p, name->u.s.len);
-		ustr = old->uri;
-		ulen = old->urilen;
+		ustr = ne->uri;
+		ulen = ne->urilen;
 	}
 	log_info("%s %.*s%s -> %.*s (%zu tag%s) from %s",
 	    setmeta ? "set_metadata" : "register",
@@ -790,11 +919,19 @@ m_remove(struct ns *ns, struct sv_arena *a, const struct sval **v,
 	size_t			 n = 0;
 	long			 removed;
 
-	if (name != NULL && truthy(name) && !sv_is_str(name, NS_NAME)) {
-		if (name->type != SV_STR ||
-		    (e = store_find(&ns->st, name->u.s.p, name->u.s.len)) ==
-		    NULL)
+	e = NULL;
+	if (name != NULL && truthy(name) && !sv_is_str(name, NS_NAME) &&
+	    name->type == SV_STR)
+		e = store_find(&ns->st, name->u.s.p, name->u.s.len);
+	/* Pyro4 tries the filters when the name is not registered. */
+	if (name != NULL && truthy(name) && !sv_is_str(name, NS_NAME) &&
+	    (e != NULL || !pyro4)) {
+		if (e == NULL)
 			return sv_int(a, 0);
+		if (protected_from(ns, e)) {
+			*exc = exc_protected(ns, a, e, "remove");
+			return NULL;
+		}
 		doomed = &e;
 		n = 1;
 	} else if (prefix != NULL && truthy(prefix)) {
@@ -807,6 +944,21 @@ m_remove(struct ns *ns, struct sv_arena *a, const struct sval **v,
 			return NULL;
 	} else
 		return sv_int(a, 0);
+	if (ns->write_protect) {
+		/* Filters remove only what the caller may remove. */
+		size_t i, kept = 0, skipped = 0;
+
+		for (i = 0; i < n; i++)
+			if (protected_from(ns, doomed[i]))
+				skipped++;
+			else
+				doomed[kept++] = doomed[i];
+		if (skipped > 0)
+			log_info("remove from %s: %zu matching registration%s "
+			    "of other addresses left alone", ns->peer != NULL ?
+			    ns->peer : "?", skipped, skipped == 1 ? "" : "s");
+		n = kept;
+	}
 	if ((removed = store_delete(&ns->st, doomed, n)) == -1) {
 		*exc = store_error(a, ns);
 		return NULL;
@@ -858,12 +1010,45 @@ query_tags(struct sv_arena *a, const struct sval *v, const char *what,
 static int
 ent_has(const struct ns_ent *e, const char *s, size_t n)
 {
-	size_t i;
+	const char	*t;
+	size_t		 i, len;
 
-	for (i = 0; i < e->nmeta; i++)
-		if (e->metalen[i] == n && memcmp(e->meta[i], s, n) == 0)
+	for (i = 0; i < e->nmeta; i++) {
+		t = ent_tag(e, i, &len);
+		if (len == n && memcmp(t, s, n) == 0)
 			return 1;
+	}
 	return 0;
+}
+
+/* Entries with all (or any) of the given tags into d; NULL or the
+ * exception. */
+static struct sval *
+meta_search(struct ns *ns, struct sv_arena *a, const struct sval *all,
+    const struct sval *any, int with_meta, struct sval *d)
+{
+	struct meta	 q = { NULL, NULL, 0 };
+	struct sval	*exc;
+	size_t		 i, j, hits;
+	int		 never;
+
+	if ((exc = query_tags(a, all != NULL ? all : any, all != NULL ?
+	    "metadata_all" : "metadata_any", &q, all != NULL, &never)) != NULL)
+		return exc;
+	if (never)
+		return NULL;
+	for (i = 0; i < ns->st.n; i++) {
+		const struct ns_ent *e = ns->st.ents[i];
+
+		for (j = 0, hits = 0; j < q.n; j++)
+			if (ent_has(e, q.s[j], q.len[j]))
+				hits++;
+		if (all != NULL ? hits == q.n : hits > 0)
+			if (add_entry(a, d, e, with_meta) == -1)
+				return excf(a, "builtins.MemoryError",
+				    "out of memory");
+	}
+	return NULL;
 }
 
 static struct sval *
@@ -872,9 +1057,7 @@ m_yplookup(struct ns *ns, struct sv_arena *a, const struct sval **v,
 {
 	const struct sval	*all = v[0], *any = v[1];
 	struct sval		*d;
-	struct meta		 q = { NULL, NULL, 0 };
-	size_t			 i, j, hits;
-	int			 never, with_meta;
+	int			 with_meta;
 
 	if (all != NULL && !truthy(all))
 		all = NULL;
@@ -890,22 +1073,47 @@ m_yplookup(struct ns *ns, struct sv_arena *a, const struct sval **v,
 		return NULL;
 	if (all == NULL && any == NULL)
 		return d;
-	if ((*exc = query_tags(a, all != NULL ? all : any, all != NULL ?
-	    "metadata_all" : "metadata_any", &q, all != NULL, &never)) != NULL)
-		return NULL;
-	if (never)
-		return d;
-	for (i = 0; i < ns->st.n; i++) {
-		const struct ns_ent *e = ns->st.ents[i];
+	*exc = meta_search(ns, a, all, any, with_meta, d);
+	return *exc != NULL ? NULL : d;
+}
 
-		for (j = 0, hits = 0; j < q.n; j++)
-			if (ent_has(e, q.s[j], q.len[j]))
-				hits++;
-		if (all != NULL ? hits == q.n : hits > 0)
-			if (add_entry(a, d, e, with_meta) == -1)
-				return NULL;
+/*
+ * Pyro4's list(prefix, regex, metadata_all, metadata_any,
+ * return_metadata): at most one filter given (not None), the first truthy
+ * one applied, metadata as lists.
+ */
+static struct sval *
+m_list4(struct ns *ns, struct sv_arena *a, const struct sval **v,
+    struct sval **exc)
+{
+	struct sval	*d;
+	size_t		 i, given = 0;
+	int		 with_meta = v[4] != NULL && truthy(v[4]);
+
+	for (i = 0; i < 4; i++)
+		if (v[i] != NULL && v[i]->type != SV_NONE)
+			given++;
+	if (given > 1) {
+		*exc = excf(a, "builtins.ValueError",
+		    "you can only filter on one thing at a time");
+		return NULL;
 	}
-	return d;
+	if ((d = sv_new(a, SV_DICT)) == NULL)
+		return NULL;
+	if (v[0] != NULL && truthy(v[0]))
+		*exc = select_names(ns, a, v[0], NULL, d, with_meta, NULL,
+		    NULL);
+	else if (v[1] != NULL && truthy(v[1]))
+		*exc = select_names(ns, a, NULL, v[1], d, with_meta, NULL,
+		    NULL);
+	else if (v[2] != NULL && truthy(v[2]))
+		*exc = meta_search(ns, a, v[2], NULL, with_meta, d);
+	else if (v[3] != NULL && truthy(v[3]))
+		*exc = meta_search(ns, a, NULL, v[3], with_meta, d);
+	else
+		*exc = select_names(ns, a, NULL, NULL, d, with_meta, NULL,
+		    NULL);
+	return *exc != NULL ? NULL : d;
 }
 
 /* Pyro.Daemon */
@@ -913,25 +1121,27 @@ m_yplookup(struct ns *ns, struct sv_arena *a, const struct sval **v,
 static const struct object *
 find_object(const struct sval *id)
 {
-	size_t i;
+	const struct object	*t = pyro4 ? objects4 : objects;
+	size_t			 i;
 
 	if (id->type != SV_STR)
 		return NULL;
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (sv_is_str(id, objects[i].id))
-			return &objects[i];
+	for (i = 0; i < NOBJECTS; i++)
+		if (sv_is_str(id, t[i].id))
+			return &t[i];
 	return NULL;
 }
 
-/* {'methods': {...}, 'oneway': (), 'attrs': ()} */
+/* {'methods': {...}, 'oneway': (), 'attrs': ()}, or with lists. */
 static struct sval *
-object_meta(struct sv_arena *a, const struct object *o)
+object_meta(struct sv_arena *a, const struct object *o, int lists)
 {
+	enum sv_type	 t = lists ? SV_LIST : SV_SET;
 	struct sval	*d, *ms, *x;
 	size_t		 i;
 
 	if ((d = sv_new(a, SV_DICT)) == NULL ||
-	    (ms = sv_new(a, SV_SET)) == NULL)
+	    (ms = sv_new(a, t)) == NULL)
 		return NULL;
 	for (i = 0; i < o->nm; i++) {
 		if ((x = sv_cstr(a, o->m[i].name)) == NULL)
@@ -939,8 +1149,8 @@ object_meta(struct sv_arena *a, const struct object *o)
 		sv_append(ms, x);
 	}
 	if (sv_dict_set(a, d, "methods", ms) == -1 ||
-	    sv_dict_set(a, d, "oneway", sv_new(a, SV_SET)) == -1 ||
-	    sv_dict_set(a, d, "attrs", sv_new(a, SV_SET)) == -1)
+	    sv_dict_set(a, d, "oneway", sv_new(a, t)) == -1 ||
+	    sv_dict_set(a, d, "attrs", sv_new(a, t)) == -1)
 		return NULL;
 	return d;
 }
@@ -961,7 +1171,9 @@ d_call(struct ns *ns, struct sv_arena *a, enum mid id, const struct sval **v,
 			    "unknown object");
 			return NULL;
 		}
-		return object_meta(a, o);
+		/* Pyro4's get_metadata(objectId, as_lists=False) */
+		return object_meta(a, o, pyro4 && v[1] != NULL &&
+		    truthy(v[1]));
 	case D_GET_NEXT_STREAM_ITEM:
 		*exc = excf(a, "Pyro5.errors.PyroError",
 		    "item stream terminated");
@@ -975,13 +1187,13 @@ d_call(struct ns *ns, struct sv_arena *a, enum mid id, const struct sval **v,
 		(void)snprintf(info, sizeof(info), "Pyro.Daemon bound on "
 		    "%s:%d, NAT %s, %zu objects registered. Servertype: "
 		    "<SocketServer_Multiplex on %s:%d; %zu connections>",
-		    ns->bind_host, ns->port, nat, sizeof(objects) /
-		    sizeof(objects[0]), ns->bind_host, ns->port, ns->nconn);
+		    ns->bind_host, ns->port, nat, NOBJECTS, ns->bind_host,
+		    ns->port, ns->nconn);
 		return sv_cstr(a, info);
 	case D_REGISTERED:
 		if ((l = sv_new(a, SV_LIST)) == NULL)
 			return NULL;
-		for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		for (i = 0; i < NOBJECTS; i++) {
 			if ((x = sv_cstr(a, objects[i].id)) == NULL)
 				return NULL;
 			sv_append(l, x);
@@ -1012,7 +1224,7 @@ call_method(struct ns *ns, struct sv_arena *a, const struct method *m,
 	case M_REMOVE:
 		return m_remove(ns, a, v, exc);
 	case M_LIST:
-		return m_list(ns, a, v, exc);
+		return pyro4 ? m_list4(ns, a, v, exc) : m_list(ns, a, v, exc);
 	case M_YPLOOKUP:
 		return m_yplookup(ns, a, v, exc);
 	default:
@@ -1039,6 +1251,9 @@ resolve(struct sv_arena *a, const struct object *o, const struct sval *name,
 	for (i = 0; private_dunders[i] != NULL; i++)
 		if (sv_is_str(name, private_dunders[i]))
 			goto private;
+	for (i = 0; pyro4 && private_dunders4[i] != NULL; i++)
+		if (sv_is_str(name, private_dunders4[i]))
+			goto private;
 	if (n > 0 && s[0] == '_' && !(n > 4 && s[1] == '_' &&
 	    s[n - 1] == '_' && s[n - 2] == '_'))
 		goto private;
@@ -1052,7 +1267,8 @@ resolve(struct sv_arena *a, const struct object *o, const struct sval *name,
 			    "'", NULL, 0);
 			return NULL;
 		}
-	*exc = o == &objects[0] ? exc_text3(a, "builtins.AttributeError",
+	*exc = strcmp(o->id, NS_DAEMON) == 0 ? exc_text3(a,
+	    "builtins.AttributeError",
 	    "'DaemonObject' object has no attribute '", s, n, "'", NULL, 0) :
 	    exc_text3(a, "builtins.AttributeError",
 	    "'NameServer' object has no attribute '", s, n, "'", NULL, 0);
@@ -1096,8 +1312,8 @@ exc_result(struct sval *e, struct sval **out)
 	return NS_RES_EXC;
 }
 
-int
-ns_invoke(struct ns *ns, struct sv_arena *a, const struct pyro_call *c,
+static int
+invoke(struct ns *ns, struct sv_arena *a, const struct pyro_call *c,
     int batch, struct sval **out)
 {
 	const struct object	*o;
@@ -1161,8 +1377,9 @@ ns_invoke(struct ns *ns, struct sv_arena *a, const struct pyro_call *c,
 			return NS_RES_FAIL;
 		if (rc == NS_RES_EXC) {
 			if ((w = sv_new(a, SV_DICT)) == NULL ||
-			    sv_dict_set(a, w, "__class__",
-			    sv_cstr(a, "Pyro5.core._ExceptionWrapper")) == -1 ||
+			    sv_dict_set(a, w, "__class__", sv_cstr(a, pyro4 ?
+			    "Pyro4.futures._ExceptionWrapper" :
+			    "Pyro5.core._ExceptionWrapper")) == -1 ||
 			    sv_dict_set(a, w, "exception", r) == -1)
 				return NS_RES_FAIL;
 			sv_append(results, w);
@@ -1172,6 +1389,18 @@ ns_invoke(struct ns *ns, struct sv_arena *a, const struct pyro_call *c,
 	}
 	*out = results;
 	return NS_RES_OK;
+}
+
+int
+ns_invoke(struct ns *ns, struct sv_arena *a, const struct pyro_call *c,
+    int batch, struct sval **out)
+{
+	int rc;
+
+	pyro4 = ns->pyro4;
+	rc = invoke(ns, a, c, batch, out);
+	pyro4 = 0;
+	return rc;
 }
 
 int
@@ -1202,7 +1431,7 @@ ns_handshake(struct ns *ns, struct sv_arena *a, const struct sval *data,
 		return *out != NULL ? NS_RES_EXC : NS_RES_FAIL;
 	}
 	if ((d = sv_new(a, SV_DICT)) == NULL ||
-	    (meta = object_meta(a, o)) == NULL ||
+	    (meta = object_meta(a, o, 0)) == NULL ||
 	    sv_dict_set(a, d, "handshake", sv_cstr(a, "hello")) == -1 ||
 	    sv_dict_set(a, d, "meta", meta) == -1)
 		return NS_RES_FAIL;
@@ -1210,10 +1439,65 @@ ns_handshake(struct ns *ns, struct sv_arena *a, const struct sval *data,
 	return NS_RES_OK;
 }
 
+/*
+ * Pyro4's Daemon._handshake: the reply is "hello", or with meta
+ * {'handshake':'hello','meta':{lists}}; only then is the object checked.
+ */
+static int
+handshake4(struct sv_arena *a, const struct sval *data, int meta,
+    struct sval **out)
+{
+	const struct object	*o;
+	const struct sval	*obj;
+	struct sval		*d, *m;
+
+	*out = NULL;
+	if (data->type != SV_DICT) {
+		*out = sv_cstr(a, "invalid handshake data");
+		return *out != NULL ? NS_RES_EXC : NS_RES_FAIL;
+	}
+	if (sv_dict_get(data, "handshake") == NULL) {
+		*out = sv_cstr(a, "'handshake'");
+		return *out != NULL ? NS_RES_EXC : NS_RES_FAIL;
+	}
+	if (!meta) {
+		*out = sv_cstr(a, "hello");
+		return *out != NULL ? NS_RES_OK : NS_RES_FAIL;
+	}
+	if ((obj = sv_dict_get(data, "object")) == NULL) {
+		*out = sv_cstr(a, "'object'");
+		return *out != NULL ? NS_RES_EXC : NS_RES_FAIL;
+	}
+	if ((o = find_object(obj)) == NULL) {
+		*out = sv_cstr(a, "unknown object");
+		return *out != NULL ? NS_RES_EXC : NS_RES_FAIL;
+	}
+	if ((d = sv_new(a, SV_DICT)) == NULL ||
+	    (m = object_meta(a, o, 1)) == NULL ||
+	    sv_dict_set(a, d, "handshake", sv_cstr(a, "hello")) == -1 ||
+	    sv_dict_set(a, d, "meta", m) == -1)
+		return NS_RES_FAIL;
+	*out = d;
+	return NS_RES_OK;
+}
+
+int
+ns_handshake4(struct ns *ns, struct sv_arena *a, const struct sval *data,
+    int meta, struct sval **out)
+{
+	int rc;
+
+	(void)ns;
+	pyro4 = 1;
+	rc = handshake4(a, data, meta, out);
+	pyro4 = 0;
+	return rc;
+}
+
 int
 ns_register_self(struct ns *ns)
 {
-	static const char	*tag = "class:Pyro5.nameserver.NameServer";
+	const char		*tag = ns5_tag;
 	const char		*meta[1];
 	size_t			 metalen[1];
 	char			 uri[512];

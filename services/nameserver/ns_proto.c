@@ -2,9 +2,10 @@
  * ns_proto.c - one Pyro5 connection as a byte stream: the handshake,
  * INVOKE/RESULT, transport PING, oneway and batch calls, correlation ids,
  * and what the Python daemon does with every malformed message
- * (spec/pyro-nameserver.md 2.6-2.9).  No sockets here: nameserver.c feeds
- * bytes in and writes the replies out, and the unit tests and the fuzz
- * harness drive it the same way.
+ * (spec/pyro-nameserver.md 2.6-2.9).  A connection whose first message is
+ * a Pyro4 one (version 48) is handed to ns_proto4.c for good.  No sockets
+ * here: nameserver.c feeds bytes in and writes the replies out, and the
+ * unit tests and the fuzz harness drive it the same way.
  *
  * Trust: every byte is from an unauthenticated peer.  The header is
  * checked and its lengths capped (ns->max_msg) before the caller buffers a
@@ -20,6 +21,20 @@
 #include "banned.h"
 
 #define ARENA_MAX	(256 * 1024 * 1024)
+
+void
+ns_set_peer(struct ns *ns, const char *peer)
+{
+	const char	*colon = peer != NULL ? strrchr(peer, ':') : NULL;
+	size_t		 n = colon != NULL ? (size_t)(colon - peer) : 0;
+
+	ns->peer = peer;
+	if (n >= sizeof(ns->peer_addr))
+		n = 0;
+	if (n > 0)
+		memcpy(ns->peer_addr, peer, n);
+	ns->peer_addr[n] = '\0';
+}
 
 void
 ns_proto_init(struct ns *ns)
@@ -38,8 +53,8 @@ ns_proto_free(struct ns *ns)
 }
 
 /* A random UUID4, as the Python server makes one per message. */
-static void
-new_corr(uint8_t c[16])
+void
+ns_new_corr(uint8_t c[16])
 {
 	arc4random_buf(c, 16);
 	c[6] = (c[6] & 0x0f) | 0x40;
@@ -161,7 +176,7 @@ handshake(struct ns *ns, struct nsconn *c, const struct pyro_hdr *h,
 	if (h->flags & PYRO_F_CORR_ID)
 		memcpy(corr, h->corr, 16);
 	else
-		new_corr(corr);
+		ns_new_corr(corr);
 	*close = 1;
 	if (h->serializer != PYRO_SER_SERPENT &&
 	    h->serializer != PYRO_SER_JSON) {
@@ -206,6 +221,28 @@ handshake(struct ns *ns, struct nsconn *c, const struct pyro_hdr *h,
 	return total;
 }
 
+const char *
+ns_call_error(const struct sval *data, const char *missing, char *err,
+    size_t errlen)
+{
+	if (missing != NULL) {
+		(void)snprintf(err, errlen, "%s", missing);
+		return "builtins.KeyError";
+	}
+	if (data->type != SV_TUPLE && data->type != SV_LIST) {
+		(void)snprintf(err, errlen, "cannot unpack non-iterable "
+		    "object");
+		return "builtins.TypeError";
+	}
+	if (data->n < 4)
+		(void)snprintf(err, errlen, "not enough values to unpack "
+		    "(expected 4, got %zu)", data->n);
+	else
+		(void)snprintf(err, errlen, "too many values to unpack "
+		    "(expected 4)");
+	return "builtins.ValueError";
+}
+
 static size_t
 invoke(struct ns *ns, struct nsconn *c, const struct pyro_hdr *h,
     const uint8_t *body, size_t total, struct sbuf *out, int *close)
@@ -223,7 +260,7 @@ invoke(struct ns *ns, struct nsconn *c, const struct pyro_hdr *h,
 	if (h->flags & PYRO_F_CORR_ID)
 		memcpy(corr, h->corr, 16);
 	else
-		new_corr(corr);
+		ns_new_corr(corr);
 	if (payload(ns, h, body, &p, &len, &freeme) == -1) {
 		log_info("%s: malformed annotations or compressed data, "
 		    "closing", c->peer);
@@ -249,27 +286,15 @@ invoke(struct ns *ns, struct nsconn *c, const struct pyro_hdr *h,
 		return total;
 	}
 	if (pyro_call_parse(h->serializer, data, &call, &missing) == -1) {
-		const char *cls = "builtins.ValueError";
+		const char *cls = ns_call_error(data, missing, err,
+		    sizeof(err));
 
-		if (missing != NULL) {
-			cls = "builtins.KeyError";
-			(void)snprintf(err, sizeof(err), "%s", missing);
-		} else if (data->type != SV_TUPLE && data->type != SV_LIST) {
-			cls = "builtins.TypeError";
-			(void)snprintf(err, sizeof(err), "cannot unpack "
-			    "non-iterable object");
-		} else if (data->n < 4)
-			(void)snprintf(err, sizeof(err), "not enough values to "
-			    "unpack (expected 4, got %zu)", data->n);
-		else
-			(void)snprintf(err, sizeof(err), "too many values to "
-			    "unpack (expected 4)");
 		if (!oneway && reply_exc(ns, out, h->serializer, h->seq, corr,
 		    cls, err) == -1)
 			*close = 1;
 		return total;
 	}
-	ns->peer = c->peer;
+	ns_set_peer(ns, c->peer);
 	rc = ns_invoke(ns, &ns->arena, &call, (h->flags & PYRO_F_BATCH) != 0,
 	    &res);
 	if (rc == NS_RES_FAIL) {
@@ -304,6 +329,14 @@ ns_proto_input(struct ns *ns, struct nsconn *c, const uint8_t *buf,
 	*need = PYRO_HDR_LEN;
 	if (len < 6)
 		return 0;
+	/* Pyro4 is chosen by the first message's version; the connection
+	 * then stays Pyro4. */
+	if (c->proto == NSC_PYRO4 || (c->state == NSC_HANDSHAKE &&
+	    memcmp(buf, "PYRO", 4) == 0 && buf[4] == 0 &&
+	    buf[5] == PYRO4_VERSION)) {
+		c->proto = NSC_PYRO4;
+		return ns_proto4_input(ns, c, buf, len, out, close, need);
+	}
 	if (c->state == NSC_HANDSHAKE &&
 	    (rc = pyro_hdr_check6(buf, &version)) != PYRO_OK) {
 		/* Like Pyro5: a CONNECTFAIL in marshal, then close. */
@@ -367,7 +400,7 @@ ns_proto_input(struct ns *ns, struct nsconn *c, const uint8_t *buf,
 		if (h.flags & PYRO_F_CORR_ID)
 			memcpy(corr, h.corr, 16);
 		else
-			new_corr(corr);
+			ns_new_corr(corr);
 		emit(out, PYRO_PING, h.serializer, PYRO_F_CORR_ID, h.seq,
 		    corr, "pong", 4);
 		return total;

@@ -122,6 +122,23 @@ store_find(const struct ns_store *st, const char *name, size_t n)
 	return NULL;
 }
 
+struct ns_ent *
+store_find_id(const struct ns_store *st, int64_t id)
+{
+	size_t lo = 0, hi = st->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (st->ents[mid]->id == id)
+			return st->ents[mid];
+		if (st->ents[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* Append e (the newest id) to the array and the index. */
 static int
 mem_append(struct ns_store *st, struct ns_ent *e)

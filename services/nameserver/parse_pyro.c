@@ -608,12 +608,19 @@ opt_str(struct sv_arena *a, const char *p, size_t n)
 struct sval *
 pyro_uri_value(struct sv_arena *a, const struct pyro_uri *u)
 {
+	return pyro_uri_value_cls(a, u, "Pyro5.core.URI");
+}
+
+struct sval *
+pyro_uri_value_cls(struct sv_arena *a, const struct pyro_uri *u,
+    const char *cls)
+{
 	struct sval	*d, *st, *obj, *m, *x;
 	const char	*p, *c, *end;
 
 	if ((d = sv_new(a, SV_DICT)) == NULL ||
 	    (st = sv_new(a, SV_TUPLE)) == NULL ||
-	    sv_dict_set(a, d, "__class__", sv_cstr(a, "Pyro5.core.URI")) == -1 ||
+	    sv_dict_set(a, d, "__class__", sv_cstr(a, cls)) == -1 ||
 	    sv_dict_set(a, d, "state", st) == -1)
 		return NULL;
 	if ((x = sv_cstr(a, u->protocol)) == NULL)

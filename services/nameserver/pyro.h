@@ -1,8 +1,10 @@
 /*
  * pyro.h - the Pyro5 wire protocol (version 502) as the nameserver speaks
  * it: the 40-byte header, annotation chunks, zlib payloads, the INVOKE
- * payload in serpent or JSON, replies, and Pyro URIs.
- * spec/pyro-nameserver.md sections 2, 4 and 5.2.
+ * payload in serpent or JSON, replies, and Pyro URIs; and the framing of
+ * the legacy Pyro4 protocol (version 48): its 24-byte header with
+ * checksum and its annotation chunks with 2-byte lengths.
+ * spec/pyro-nameserver.md sections 2, 3, 4 and 5.2.
  *
  * Trust: parse_pyro.c reads bytes from any VPN peer before anything else
  * looks at them; every length is checked against the bytes present and
@@ -62,7 +64,8 @@ enum pyro_err {
 	PYRO_E_TOOBIG = -4,	/* payload + annotations over the cap */
 	PYRO_E_ANN = -5,	/* annotation chunks malformed */
 	PYRO_E_ZLIB = -6,	/* bad or oversized compressed payload */
-	PYRO_E_PAYLOAD = -7	/* payload does not decode */
+	PYRO_E_PAYLOAD = -7,	/* payload does not decode */
+	PYRO_E_CHECKSUM = -8	/* Pyro4 header checksum wrong */
 };
 
 /*
@@ -116,6 +119,55 @@ struct pyro_call {
 int		 pyro_call_parse(int ser, const struct sval *,
 		    struct pyro_call *, const char **missing) WUR;
 
+/*
+ * Pyro4 (protocol 48, spec section 3).  Header: "PYRO", version, type,
+ * flags, seq, payload length (signed 32 bits), serializer id,
+ * annotations length, reserved, checksum; all 16-bit big-endian but the
+ * payload length.  Annotation chunks: 4-byte id, 2-byte length, data.
+ */
+#define PYRO4_HDR_LEN		24
+#define PYRO4_VERSION		48
+#define PYRO4_CHECKSUM_MAGIC	0x34e9
+
+/* Flags that differ from Pyro5's (0x01-0x08 are the same). */
+#define PYRO4_F_META_ON_CONNECT	0x10
+#define PYRO4_F_ITEMSTREAM	0x20
+#define PYRO4_F_KEEPSERIALIZED	0x40
+
+/* Serializer ids: json and marshal are swapped relative to Pyro5. */
+#define PYRO4_SER_SERPENT	1
+#define PYRO4_SER_JSON		2
+#define PYRO4_SER_MARSHAL	3
+
+struct pyro4_hdr {
+	uint16_t	version;
+	uint16_t	type;
+	uint16_t	flags;
+	uint16_t	seq;
+	uint32_t	datalen;
+	uint16_t	serializer;
+	uint16_t	annlen;
+	uint16_t	checksum;
+};
+
+/*
+ * A Pyro4 header (PYRO4_HDR_LEN bytes), checked in the order Pyro4's
+ * Message.from_header checks it: PYRO_E_TAG / PYRO_E_VERSION (both "invalid
+ * data or unsupported protocol version" to Pyro4), PYRO_E_CHECKSUM, then
+ * PYRO_E_TOOBIG for a negative payload length or datalen + annlen over
+ * max.  The fields are filled in as far as they were read.
+ */
+int		 pyro4_hdr_parse(const uint8_t *, size_t max,
+		    struct pyro4_hdr *) WUR;
+/* The checksum of h's fields. */
+uint16_t	 pyro4_checksum(const struct pyro4_hdr *);
+/* Write a header for h (version and checksum are filled in). */
+void		 pyro4_hdr_build(uint8_t out[PYRO4_HDR_LEN],
+		    const struct pyro4_hdr *);
+/* Split annlen bytes of 2-byte-length chunks; 0 or PYRO_E_ANN. */
+int		 pyro4_ann_parse(const uint8_t *, size_t annlen,
+		    struct pyro_ann *, size_t max, size_t *n) WUR;
+
 /* A marshal str (the Python server's fallback for early failures). */
 void		 pyro_marshal_str(struct sbuf *, const char *, size_t);
 
@@ -145,6 +197,9 @@ int		 pyro_uri_parse(const char *, size_t, struct pyro_uri *,
 		    char *why, size_t whylen) WUR;
 /* The URI class dict {'__class__':'Pyro5.core.URI','state':(...)}. */
 struct sval	*pyro_uri_value(struct sv_arena *, const struct pyro_uri *);
+/* The same with another class name (Pyro4: "Pyro4.core.URI"). */
+struct sval	*pyro_uri_value_cls(struct sv_arena *, const struct pyro_uri *,
+		    const char *cls);
 /*
  * str() of a URI given as its state tuple (what register() stores when
  * it receives a URI object).  0, or -1 with a TypeError text in why.

@@ -8,6 +8,10 @@
  * the shared vectors' pyro5/ exchanges replay byte for byte except the variable bytes,
  * every malformed message receives what the Python daemon gives, and the
  * nameserver's semantics, error classes and fixes of pyro5-ns's bugs hold.
+ * The same for Pyro4 (parse_pyro4.c, ns_proto4.c, the Pyro4 dialect of
+ * ns_methods.c): the vectors' pyro4/ streams and cross-version/ files
+ * replay, malformed and HMAC-signed messages get what a keyless
+ * Pyro4.naming gives, and a Pyro4 client sees Pyro4.naming's methods.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -760,7 +764,7 @@ static void
 replay(const char *ser, const char *stream)
 {
 	struct fix	*f = fix_new(100, NULL);
-	struct nsconn	 c = { NSC_HANDSHAKE, "replay" };
+	struct nsconn	 c = { NSC_HANDSHAKE, "replay", NSC_PYRO5 };
 	char		 path[256], *cli, *srv;
 	size_t		 clen, slen, a = 0, b = 0, ca = 0;
 	int		 k = 0;
@@ -868,20 +872,23 @@ test_handshake_failures(void **state)
 	int		 close;
 
 	(void)state;
-	/* A Pyro4 client: exactly what pyro5-ns sent it
-	 * (vectors/pyro4/cross-version). */
+	/* Another protocol version than 502 or 48 (Pyro4, test_pyro4_*):
+	 * what pyro5-ns sends a foreign version (vectors/pyro4/cross-version
+	 * shows it for 48). */
 	c.state = NSC_HANDSHAKE;
 	c.peer = "t";
+	c.proto = NSC_PYRO5;
 	{
-		static const uint8_t pyro4[] = "PYRO\x00\x30\x00\x01";
+		static const uint8_t pyro47[] = "PYRO\x00\x2f\x00\x01";
 
 		f->out.len = 0;
-		assert_int_equal(feed(f, &c, pyro4, 8), 1);
+		assert_int_equal(feed(f, &c, pyro47, 8), 1);
 		assert_memory_equal(f->out.p, "PYRO\x01\xf6\x03\x02\x00\x00"
 		    "\x00\x00\x00\x00\x00\x1e", 16);
 		assert_memory_equal(f->out.p + 38, "\x4d\xc5\xfa\x1c"
-		    "invalid protocol version: 48", 32);
+		    "invalid protocol version: 47", 32);
 		assert_int_equal(f->out.len, 70);
+		assert_int_equal(c.proto, NSC_PYRO5);
 	}
 	/* Not Pyro at all. */
 	f->out.len = 0;
@@ -949,7 +956,7 @@ static void
 test_after_handshake(void **state)
 {
 	struct fix	*f = fix_new(100, NULL);
-	struct nsconn	 c = { NSC_HANDSHAKE, "t" };
+	struct nsconn	 c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
 	struct sbuf	 m;
 	struct pyro_hdr	 h;
 
@@ -1025,7 +1032,7 @@ static void
 test_methods(void **state)
 {
 	struct fix	*f = fix_new(100, NULL);
-	struct nsconn	 c = { NSC_HANDSHAKE, "t" };
+	struct nsconn	 c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
 	char		 big[1200 + 64];
 
 	(void)state;
@@ -1183,7 +1190,7 @@ static void
 test_oneway_batch_json(void **state)
 {
 	struct fix	*f = fix_new(3, NULL);
-	struct nsconn	 c = { NSC_HANDSHAKE, "t" };
+	struct nsconn	 c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
 	uint16_t	 fl;
 	const char	*r;
 
@@ -1230,6 +1237,743 @@ test_oneway_batch_json(void **state)
 	fix_free(f);
 }
 
+
+/* Pyro4 (protocol 48) on the same engine */
+
+/* A Pyro4 message; ann: raw annotation chunks (annlen bytes) or NULL. */
+static void
+mkmsg4(struct sbuf *m, uint16_t type, uint16_t ser, uint16_t flags,
+    uint16_t seq, const void *ann, size_t annlen, const void *payload,
+    size_t len)
+{
+	struct pyro4_hdr	h;
+	uint8_t			hb[PYRO4_HDR_LEN];
+
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	h.serializer = ser;
+	h.flags = flags;
+	h.seq = seq;
+	h.datalen = (uint32_t)len;
+	h.annlen = (uint16_t)annlen;
+	pyro4_hdr_build(hb, &h);
+	sbuf_add(m, hb, sizeof(hb));
+	if (annlen > 0)
+		sbuf_add(m, ann, annlen);
+	sbuf_add(m, payload, len);
+}
+
+/* Replies of a Pyro4 stream, one by one. */
+static const uint8_t *
+next4(const struct sbuf *out, size_t *off, struct pyro4_hdr *h)
+{
+	const uint8_t *p = (const uint8_t *)out->p + *off;
+
+	assert_true(out->len - *off >= PYRO4_HDR_LEN);
+	assert_int_equal(pyro4_hdr_parse(p, 1 << 24, h), PYRO_OK);
+	*off += PYRO4_HDR_LEN + h->annlen + h->datalen;
+	assert_true(*off <= out->len);
+	return p;
+}
+
+/* A Pyro4 handshake (serpent, metadata on connect) on a fresh conn. */
+static void
+handshake4(struct fix *f, struct nsconn *c, const char *object)
+{
+	struct sbuf	m;
+	char		p[256];
+	int		n;
+
+	n = snprintf(p, sizeof(p), SERPENT_HEADER
+	    "{'handshake':'hello','object':'%s'}", object);
+	sbuf_init(&m, 4096);
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, PYRO4_F_META_ON_CONNECT,
+	    0, NULL, 0, p, (size_t)n);
+	assert_int_equal(feed(f, c, m.p, m.len), 0);
+	assert_int_equal(c->state, NSC_READY);
+	assert_int_equal(c->proto, NSC_PYRO4);
+	sbuf_free(&m);
+	f->out.len = 0;
+}
+
+/*
+ * A Pyro4 call with the payload body (serpent: after the header line);
+ * returns the reply payload (static), its flags in *flags (0xffff: no
+ * reply) and checks the CORR annotation rule.
+ */
+static const char *
+call4_flags(struct fix *f, struct nsconn *c, uint16_t ser, uint16_t rflags,
+    const char *body, uint16_t *flags)
+{
+	static char		 reply[1 << 16];
+	struct sbuf		 m, p;
+	struct pyro4_hdr	 h;
+	size_t			 off = 0;
+	const uint8_t		*r;
+
+	sbuf_init(&p, 1 << 20);
+	if (ser == PYRO4_SER_SERPENT)
+		sbuf_addc(&p, SERPENT_HEADER);
+	sbuf_addc(&p, body);
+	sbuf_init(&m, 1 << 20);
+	mkmsg4(&m, PYRO_INVOKE, ser, rflags, 7, NULL, 0, p.p, p.len);
+	f->out.len = 0;
+	assert_int_equal(feed(f, c, m.p, m.len), 0);
+	sbuf_free(&m);
+	sbuf_free(&p);
+	if (f->out.len == 0) {
+		*flags = 0xffff;
+		return "";
+	}
+	r = next4(&f->out, &off, &h);
+	assert_int_equal(off, f->out.len);
+	assert_int_equal(h.type, PYRO_RESULT);
+	assert_int_equal(h.seq, 7);
+	assert_int_equal(h.serializer, ser);
+	/* CORR on results, never on exceptions. */
+	if (h.flags & PYRO_F_EXCEPTION)
+		assert_int_equal(h.annlen, 0);
+	else {
+		assert_int_equal(h.annlen, 22);
+		assert_memory_equal(r + PYRO4_HDR_LEN, "CORR\0\x10", 6);
+	}
+	assert_true(h.datalen < sizeof(reply));
+	memcpy(reply, r + PYRO4_HDR_LEN + h.annlen, h.datalen);
+	reply[h.datalen] = '\0';
+	*flags = h.flags;
+	if (ser == PYRO4_SER_SERPENT)
+		return reply + strlen(SERPENT_HEADER);
+	return reply;
+}
+
+static void
+expect4(struct fix *f, struct nsconn *c, const char *body, const char *want)
+{
+	uint16_t	 fl;
+	const char	*got = call4_flags(f, c, PYRO4_SER_SERPENT, 0, body,
+			    &fl);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("%s\n  gave %s\n  want %s", body, got, want);
+	assert_false(fl & PYRO_F_EXCEPTION);
+}
+
+static void
+expect4_exc(struct fix *f, struct nsconn *c, const char *body,
+    const char *cls, const char *msg)
+{
+	uint16_t	 fl;
+	const char	*got = call4_flags(f, c, PYRO4_SER_SERPENT, 0, body,
+			    &fl);
+	char		 want[256];
+
+	if (fl == 0xffff || !(fl & PYRO_F_EXCEPTION))
+		fail_msg("%s: no exception, gave %s", body, got);
+	(void)snprintf(want, sizeof(want), "'__class__':'%s'", cls);
+	if (strstr(got, want) == NULL || strstr(got, msg) == NULL)
+		fail_msg("%s\n  gave %s\n  want %s with %s", body, got, cls,
+		    msg);
+}
+
+/* Sort string members of sets and lists (metadata lists of Pyro4). */
+static void
+canon4(struct sval *v)
+{
+	struct sval	*it, *items[64];
+	size_t		 n = 0, i;
+	int		 strs = 1;
+
+	if (v->type < SV_TUPLE)
+		return;
+	for (it = v->u.l.first; it != NULL; it = it->next) {
+		canon4(it);
+		if (it->type != SV_STR)
+			strs = 0;
+		if (n < 64)
+			items[n++] = it;
+	}
+	if (!strs || n < 2 || n >= 64 ||
+	    (v->type != SV_SET && v->type != SV_LIST))
+		return;
+	qsort(items, n, sizeof(items[0]), cmp_text);
+	v->u.l.first = items[0];
+	for (i = 0; i + 1 < n; i++)
+		items[i]->next = items[i + 1];
+	items[n - 1]->next = NULL;
+	v->u.l.last = items[n - 1];
+}
+
+static void
+canon4_text(uint16_t ser, const uint8_t *p, size_t len, struct sbuf *out)
+{
+	struct sv_arena	 a;
+	struct sval	*v;
+	char		 err[256];
+	int		 s5 = ser == PYRO4_SER_JSON ? PYRO_SER_JSON :
+			    PYRO_SER_SERPENT;
+
+	if (len == 4 && memcmp(p, "pong", 4) == 0) {
+		sbuf_add(out, p, len);
+		return;
+	}
+	sv_arena_init(&a, 1 << 24);
+	if (pyro_decode(s5, p, len, &a, &v, err, sizeof(err)) != PYRO_OK)
+		fail_msg("reply does not decode: %s", err);
+	canon4(v);
+	assert_int_equal(pyro_encode(s5, v, out), 0);
+	sv_arena_reset(&a);
+}
+
+/* A nameserver as the Pyro4 vectors' was started: 127.0.0.1:47191. */
+static struct fix *
+fix4_new(void)
+{
+	struct fix *f = fix_new(100, NULL);
+
+	f->ns.port = 47191;
+	assert_int_equal(ns_register_self(&f->ns), 0);
+	return f;
+}
+
+/*
+ * One recorded Pyro4 stream: our replies equal the recorded ones except
+ * the CORR values (random unless the client sent one) and set/metadata
+ * order.  Headers are compared whole (seq and checksum included).
+ */
+static void
+replay4(const char *ser, const char *stream)
+{
+	struct fix	*f = fix4_new();
+	struct nsconn	 c = { NSC_HANDSHAKE, "replay4", NSC_PYRO5 };
+	char		 path[256], *cli, *srv;
+	size_t		 clen, slen, a = 0, b = 0, q = 0;
+	int		 k = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/pyro4/%s/%s.client.bin", vec(),
+	    ser, stream);
+	cli = slurp(path, &clen);
+	(void)snprintf(path, sizeof(path), "%s/pyro4/%s/%s.server.bin", vec(),
+	    ser, stream);
+	srv = slurp(path, &slen);
+	(void)feed(f, &c, cli, clen);
+	assert_int_equal(c.proto, NSC_PYRO4);
+	assert_int_equal(f->out.len, slen);
+	while (a < f->out.len) {
+		struct pyro4_hdr	 ho, hw, hq;
+		const uint8_t		*o, *w, *r;
+		struct sbuf		 x, y;
+		struct sbuf		 cs = { 0 };
+
+		o = next4(&f->out, &a, &ho);
+		cs.p = srv;
+		cs.len = slen;
+		w = next4(&cs, &b, &hw);
+		/* The request this answers (oneway ones get none). */
+		cs.p = cli;
+		cs.len = clen;
+		do
+			r = next4(&cs, &q, &hq);
+		while (hq.type == PYRO_INVOKE && (hq.flags & PYRO_F_ONEWAY));
+		if (memcmp(o, w, PYRO4_HDR_LEN) != 0)
+			fail_msg("%s/%s message %d: header differs", ser,
+			    stream, k);
+		/* Annotations: same chunks; CORR echoed if the client
+		 * sent one. */
+		assert_int_equal(ho.annlen, hw.annlen);
+		if (ho.annlen > 0) {
+			assert_int_equal(ho.annlen, 22);
+			assert_memory_equal(o + PYRO4_HDR_LEN,
+			    w + PYRO4_HDR_LEN, 6);
+			if (hq.annlen == 22 && memcmp(r + PYRO4_HDR_LEN,
+			    "CORR", 4) == 0)
+				assert_memory_equal(o + PYRO4_HDR_LEN + 6,
+				    r + PYRO4_HDR_LEN + 6, 16);
+		}
+		sbuf_init(&x, 1 << 24);
+		sbuf_init(&y, 1 << 24);
+		canon4_text(ho.serializer, o + PYRO4_HDR_LEN + ho.annlen,
+		    ho.datalen, &x);
+		canon4_text(hw.serializer, w + PYRO4_HDR_LEN + hw.annlen,
+		    hw.datalen, &y);
+		if (x.len != y.len || memcmp(x.p, y.p, x.len) != 0)
+			fail_msg("%s/%s message %d:\n ours %.*s\n want %.*s",
+			    ser, stream, k, (int)x.len, x.p, (int)y.len, y.p);
+		sbuf_free(&x);
+		sbuf_free(&y);
+		k++;
+	}
+	assert_int_equal(b, slen);
+	free(cli);
+	free(srv);
+	fix_free(f);
+}
+
+static void
+test_replay_pyro4_vectors(void **state)
+{
+	static const char *const sers[] = { "serpent", "json" };
+	static const char *const streams[] = { "stream-1-nameserver",
+	    "stream-2-daemon", "stream-3-unknown-object" };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 3; j++)
+			replay4(sers[i], streams[j]);
+}
+
+/* vectors/pyro4/cross-version: both versions now get their own answer
+ * on our one port; a foreign version gets what each server sends it. */
+static void
+test_pyro4_cross_version(void **state)
+{
+	struct fix		*f = fix4_new();
+	struct nsconn		 c = { NSC_HANDSHAKE, "x", NSC_PYRO5 };
+	struct pyro4_hdr	 h4;
+	struct pyro_hdr		 h5;
+	char			 path[256], *bin, *want;
+	size_t			 len, wlen, off = 0;
+	int			 close;
+
+	(void)state;
+	/* The Pyro4 CONNECT that pyro5-ns refused: a Pyro4 CONNECTOK,
+	 * the same as the Pyro4 nameserver's (serpent/00-handshake). */
+	(void)snprintf(path, sizeof(path), "%s/pyro4/cross-version/"
+	    "pyro4-client-to-pyro5-server.client.bin", vec());
+	bin = slurp(path, &len);
+	(void)snprintf(path, sizeof(path), "%s/pyro4/serpent/"
+	    "00-handshake.server.bin", vec());
+	want = slurp(path, &wlen);
+	assert_int_equal(feed(f, &c, bin, len), 0);
+	assert_int_equal(c.proto, NSC_PYRO4);
+	assert_int_equal(f->out.len, wlen);
+	(void)next4(&f->out, &off, &h4);
+	assert_int_equal(h4.type, PYRO_CONNECTOK);
+	/* Header and the CORR chunk's id and length; the payload once
+	 * the method list is sorted. */
+	assert_memory_equal(f->out.p, want, PYRO4_HDR_LEN + 6);
+	{
+		struct sbuf x, y;
+
+		sbuf_init(&x, 1 << 20);
+		sbuf_init(&y, 1 << 20);
+		canon4_text(PYRO4_SER_SERPENT, (const uint8_t *)f->out.p + 46,
+		    wlen - 46, &x);
+		canon4_text(PYRO4_SER_SERPENT, (const uint8_t *)want + 46,
+		    wlen - 46, &y);
+		assert_int_equal(x.len, y.len);
+		assert_memory_equal(x.p, y.p, x.len);
+		sbuf_free(&x);
+		sbuf_free(&y);
+	}
+	free(bin);
+	free(want);
+	/* A Pyro5 message on a Pyro4 connection: closed, no reply (what
+	 * Pyro4's daemon does after the handshake). */
+	(void)snprintf(path, sizeof(path), "%s/pyro4/cross-version/"
+	    "pyro5-client-to-pyro4-server.client.bin", vec());
+	bin = slurp(path, &len);
+	f->out.len = 0;
+	assert_int_equal(feed(f, &c, bin, len), 1);
+	assert_int_equal(f->out.len, 0);
+	/* The Pyro5 CONNECT that the Pyro4 nameserver refused: a Pyro5
+	 * CONNECTOK on a fresh connection. */
+	c.state = NSC_HANDSHAKE;
+	c.proto = NSC_PYRO5;
+	assert_int_equal(feed(f, &c, bin, len), 0);
+	assert_int_equal(c.proto, NSC_PYRO5);
+	assert_int_equal(pyro_hdr_parse((uint8_t *)f->out.p, 1 << 20, &h5),
+	    PYRO_OK);
+	assert_int_equal(h5.type, PYRO_CONNECTOK);
+	/* What a Pyro4 server sends a foreign version, byte for byte: the
+	 * Pyro4 engine answers the Pyro5 CONNECT like the recording. */
+	(void)snprintf(path, sizeof(path), "%s/pyro4/cross-version/"
+	    "pyro5-client-to-pyro4-server.server.bin", vec());
+	want = slurp(path, &wlen);
+	c.state = NSC_HANDSHAKE;
+	c.proto = NSC_PYRO4;
+	f->out.len = 0;
+	assert_int_equal(ns_proto4_input(&f->ns, &c, (uint8_t *)bin, len,
+	    &f->out, &close, &off), len);
+	assert_int_equal(close, 1);
+	assert_int_equal(f->out.len, wlen);
+	assert_memory_equal(f->out.p, want, wlen);
+	free(bin);
+	free(want);
+	fix_free(f);
+}
+
+/* A fresh Pyro4 connection sends m; returns the close flag. */
+static int
+first4(struct fix *f, const struct sbuf *m)
+{
+	struct nsconn c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
+
+	f->out.len = 0;
+	return feed(f, &c, m->p, m->len);
+}
+
+/* The one reply must be a marshal CONNECTFAIL with this text. */
+static void
+expect_fail4(const struct fix *f, uint16_t seq, const char *text)
+{
+	struct pyro4_hdr	 h;
+	size_t			 off = 0, n = strlen(text);
+	const uint8_t		*p = next4(&f->out, &off, &h);
+
+	assert_int_equal(off, f->out.len);
+	assert_int_equal(h.type, PYRO_CONNECTFAIL);
+	assert_int_equal(h.serializer, PYRO4_SER_MARSHAL);
+	assert_int_equal(h.seq, seq);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.annlen, 0);
+	assert_int_equal(h.datalen, n + 2);
+	assert_int_equal(p[PYRO4_HDR_LEN], 0xfa);
+	assert_int_equal(p[PYRO4_HDR_LEN + 1], n);
+	assert_memory_equal(p + PYRO4_HDR_LEN + 2, text, n);
+}
+
+static void
+test_pyro4_handshake(void **state)
+{
+	struct fix		*f = fix4_new();
+	struct nsconn		 c;
+	struct sbuf		 m;
+	struct pyro4_hdr	 h;
+	size_t			 off, used, need;
+	int			 close;
+	const char		 hs[] = SERPENT_HEADER
+				    "{'handshake':'hello','object':"
+				    "'Pyro.NameServer'}";
+	const uint8_t		*p;
+	static const uint8_t	 hmac[] = "HMAC\0\x14" "0123456789abcdefghij";
+	static const uint8_t	 corr5[] = "CORR\0\x05" "12345";
+
+	(void)state;
+	sbuf_init(&m, 4096);
+	/* A client with an HMAC key: what a keyless Pyro4 daemon says,
+	 * seq 0, then closed. */
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, PYRO4_F_META_ON_CONNECT,
+	    5, hmac, 26, hs, sizeof(hs) - 1);
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 0, "hmac key config not symmetric");
+	/* Checksum wrong. */
+	m.p[23] ^= 1;
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 0, "header checksum mismatch");
+	/* First message not a CONNECT: answered from the header alone. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_INVOKE, PYRO4_SER_SERPENT, 0, 1, NULL, 0, "x", 1);
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 0, "invalid msg type 4 received");
+	/* marshal, pickle, anything but serpent and JSON: refused with the
+	 * client's seq. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_MARSHAL, 0, 3, NULL, 0, "x", 1);
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 3, "message used serializer that is not accepted: 3");
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, 4, 0, 0, NULL, 0, "x", 1);
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 0, "message used serializer that is not accepted: 4");
+	/* A CORR that is not 16 bytes. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 2, corr5, 11, hs,
+	    sizeof(hs) - 1);
+	assert_int_equal(first4(f, &m), 1);
+	expect_fail4(f, 2, "bytes is not a 16-char string");
+	/* Over the size limit (256 MiB): refused from the header alone. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 0, NULL, 0, "x", 1);
+	memset(&h, 0, sizeof(h));
+	h.type = PYRO_CONNECT;
+	h.serializer = PYRO4_SER_SERPENT;
+	h.datalen = 0x10000001;
+	pyro4_hdr_build((uint8_t *)m.p, &h);
+	c.state = NSC_HANDSHAKE;
+	c.peer = "t";
+	c.proto = NSC_PYRO5;
+	f->out.len = 0;
+	used = ns_proto_input(&f->ns, &c, (uint8_t *)m.p, PYRO4_HDR_LEN,
+	    &f->out, &close, &need);
+	assert_int_equal(close, 1);
+	assert_true(used > 0);
+	expect_fail4(f, 0, "max message size exceeded (268435457 where "
+	    "max=65536)");
+	/* No META_ON_CONNECT: "hello", the object is not even checked. */
+	m.len = 0;
+	{
+		const char nometa[] = SERPENT_HEADER
+		    "{'handshake':'hi','object':'NoSuchObject'}";
+
+		mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 0, NULL, 0,
+		    nometa, sizeof(nometa) - 1);
+	}
+	assert_int_equal(first4(f, &m), 0);
+	off = 0;
+	p = next4(&f->out, &off, &h);
+	assert_int_equal(h.type, PYRO_CONNECTOK);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.annlen, 22);
+	assert_memory_equal(p + PYRO4_HDR_LEN + 22, SERPENT_HEADER "'hello'",
+	    h.datalen);
+	/* With it: an unknown object is a CONNECTFAIL in the client's
+	 * serializer, with CORR (vector 60). */
+	m.len = 0;
+	{
+		const char bad[] = "{\"handshake\": \"hello\", \"object\": "
+		    "\"NoSuchObject\"}";
+
+		mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_JSON,
+		    PYRO4_F_META_ON_CONNECT, 0, NULL, 0, bad, sizeof(bad) - 1);
+	}
+	assert_int_equal(first4(f, &m), 1);
+	off = 0;
+	p = next4(&f->out, &off, &h);
+	assert_int_equal(h.type, PYRO_CONNECTFAIL);
+	assert_int_equal(h.serializer, PYRO4_SER_JSON);
+	assert_memory_equal(p + PYRO4_HDR_LEN + 22, "\"unknown object\"", 16);
+	/* Without "handshake": the KeyError's text. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 0, NULL, 0, "{}", 2);
+	assert_int_equal(first4(f, &m), 1);
+	off = 0;
+	p = next4(&f->out, &off, &h);
+	assert_int_equal(h.type, PYRO_CONNECTFAIL);
+	assert_memory_equal(p + PYRO4_HDR_LEN + 22, SERPENT_HEADER
+	    "\"'handshake'\"", h.datalen);
+	/* A partial message waits and says how much it needs. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 0, NULL, 0, hs,
+	    sizeof(hs) - 1);
+	c.state = NSC_HANDSHAKE;
+	c.proto = NSC_PYRO5;
+	f->out.len = 0;
+	used = ns_proto_input(&f->ns, &c, (uint8_t *)m.p, 10, &f->out, &close,
+	    &need);
+	assert_int_equal(used, 0);
+	used = ns_proto_input(&f->ns, &c, (uint8_t *)m.p, 30, &f->out, &close,
+	    &need);
+	assert_int_equal(used, 0);
+	assert_int_equal(need, m.len);
+	assert_int_equal(close, 0);
+	used = ns_proto_input(&f->ns, &c, (uint8_t *)m.p, m.len, &f->out,
+	    &close, &need);
+	assert_int_equal(used, m.len);
+	assert_int_equal(c.state, NSC_READY);
+	sbuf_free(&m);
+	fix_free(f);
+}
+
+static void
+test_pyro4_after_handshake(void **state)
+{
+	struct fix		*f = fix4_new();
+	struct nsconn		 c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
+	struct sbuf		 m;
+	struct pyro4_hdr	 h;
+	size_t			 off = 0;
+	const uint8_t		*p;
+	uint16_t		 fl;
+	const char		*r;
+	static const uint8_t	 corr[] = "CORR\0\x10" "0123456789abcdef";
+	static const uint8_t	 hmac[] = "HMAC\0\x02" "xx";
+
+	(void)state;
+	handshake4(f, &c, "Pyro.NameServer");
+	sbuf_init(&m, 4096);
+	/* Transport ping: same serializer id and seq, "pong", the client's
+	 * CORR back. */
+	mkmsg4(&m, PYRO_PING, 42, 0, 9, corr, 22, "ping", 4);
+	assert_int_equal(feed(f, &c, m.p, m.len), 0);
+	p = next4(&f->out, &off, &h);
+	assert_int_equal(h.type, PYRO_PING);
+	assert_int_equal(h.serializer, 42);
+	assert_int_equal(h.seq, 9);
+	assert_int_equal(h.flags, 0);
+	assert_memory_equal(p + PYRO4_HDR_LEN, corr, 22);
+	assert_memory_equal(p + PYRO4_HDR_LEN + 22, "pong", 4);
+	/* Broken payloads: exceptions without CORR; the connection lives. */
+	expect4_exc(f, &c, "('Pyro.NameServer','ping',(),{}",
+	    "builtins.SyntaxError", "");
+	expect4_exc(f, &c, "('Pyro.NameServer','ping',())",
+	    "builtins.ValueError", "not enough values to unpack");
+	r = call4_flags(f, &c, PYRO4_SER_JSON, 0, "{\"object\": "
+	    "\"Pyro.NameServer\"}", &fl);
+	assert_true(fl & PYRO_F_EXCEPTION);
+	assert_non_null(strstr(r, "\"builtins.KeyError\""));
+	r = call4_flags(f, &c, PYRO4_SER_SERPENT, PYRO4_F_KEEPSERIALIZED,
+	    "('Pyro.NameServer','ping',(),{})", &fl);
+	assert_true(fl & PYRO_F_EXCEPTION);
+	assert_non_null(strstr(r, "'Pyro4.errors.ProtocolError'"));
+	/* Oneway: nothing back, even for an error. */
+	r = call4_flags(f, &c, PYRO4_SER_SERPENT, PYRO_F_ONEWAY,
+	    "('Pyro.NameServer','nosuch',(),{})", &fl);
+	assert_int_equal(fl, 0xffff);
+	/* A signed message, a second CONNECT, a RESULT, an unknown
+	 * serializer: closed without a word. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_INVOKE, PYRO4_SER_SERPENT, 0, 1, hmac, 8, "x", 1);
+	f->out.len = 0;
+	assert_int_equal(feed(f, &c, m.p, m.len), 1);
+	assert_int_equal(f->out.len, 0);
+	m.len = 0;
+	mkmsg4(&m, PYRO_CONNECT, PYRO4_SER_SERPENT, 0, 0, NULL, 0, "x", 1);
+	assert_int_equal(feed(f, &c, m.p, m.len), 1);
+	m.len = 0;
+	mkmsg4(&m, PYRO_RESULT, PYRO4_SER_SERPENT, 0, 0, NULL, 0, "x", 1);
+	assert_int_equal(feed(f, &c, m.p, m.len), 1);
+	m.len = 0;
+	mkmsg4(&m, PYRO_INVOKE, PYRO4_SER_MARSHAL, 0, 0, NULL, 0, "x", 1);
+	assert_int_equal(feed(f, &c, m.p, m.len), 1);
+	/* Annotations that do not tile their area: closed. */
+	m.len = 0;
+	mkmsg4(&m, PYRO_INVOKE, PYRO4_SER_SERPENT, 0, 0, "XTRA\0\x09x", 7,
+	    "", 0);
+	assert_int_equal(feed(f, &c, m.p, m.len), 1);
+	/* A compressed request. */
+	{
+		const char	*body = SERPENT_HEADER "('Pyro.NameServer',"
+				    "'count',(),{})";
+		uint8_t		 z[256];
+		uLongf		 zl = sizeof(z);
+
+		assert_int_equal(compress2(z, &zl, (const uint8_t *)body,
+		    strlen(body), 4), Z_OK);
+		m.len = 0;
+		mkmsg4(&m, PYRO_INVOKE, PYRO4_SER_SERPENT, PYRO_F_COMPRESSED, 3,
+		    NULL, 0, z, zl);
+		f->out.len = 0;
+		assert_int_equal(feed(f, &c, m.p, m.len), 0);
+		off = 0;
+		p = next4(&f->out, &off, &h);
+		assert_memory_equal(p + PYRO4_HDR_LEN + 22, SERPENT_HEADER "1",
+		    strlen(SERPENT_HEADER "1"));
+	}
+	sbuf_free(&m);
+	fix_free(f);
+}
+
+/* The Pyro4 dialect of the nameserver (Pyro4.naming.NameServer). */
+static void
+test_pyro4_methods(void **state)
+{
+	struct fix	*f = fix4_new();
+	struct nsconn	 c = { NSC_HANDSHAKE, "t", NSC_PYRO5 };
+	struct nsconn	 c5 = { NSC_HANDSHAKE, "t5", NSC_PYRO5 };
+	uint16_t	 fl;
+	const char	*r;
+
+	(void)state;
+	handshake4(f, &c, "Pyro.NameServer");
+	handshake(f, &c5, "Pyro.NameServer");
+	/* The nameserver's own entry, as a Pyro4 client sees it. */
+	expect4(f, &c, "('Pyro.NameServer','lookup',('Pyro.NameServer',),"
+	    "{'return_metadata':True})",
+	    "({'__class__':'Pyro4.core.URI','state':('PYRO','Pyro.NameServer',"
+	    "None,'127.0.0.1',47191)},['class:Pyro4.naming.NameServer'])");
+	expect4(f, &c, "('Pyro.NameServer','list',(),{'metadata_any':"
+	    "['class:Pyro4.naming.NameServer']})",
+	    "{'Pyro.NameServer':'PYRO:Pyro.NameServer@127.0.0.1:47191'}");
+	expect(f, &c5, "('Pyro.NameServer','lookup',('Pyro.NameServer',),"
+	    "{'return_metadata':True})",
+	    "({'__class__':'Pyro5.core.URI','state':('PYRO','Pyro.NameServer',"
+	    "None,'127.0.0.1',47191)},{'class:Pyro5.nameserver.NameServer'})");
+	/* A Pyro5 registration seen by Pyro4 and the other way round. */
+	expect(f, &c5, "('Pyro.NameServer','register',('v5.jm','PYRO:a@h:1'),"
+	    "{'metadata':{'type:jobmanager','x'}})", "None");
+	expect4(f, &c, "('Pyro.NameServer','register',('v4.sched',"
+	    "{'__class__':'Pyro4.core.URI','state':('PYRO','b',None,'h',2)}),"
+	    "{'metadata':['type:scheduler']})", "None");
+	expect4(f, &c, "('Pyro.NameServer','list',(),{'prefix':'v5.',"
+	    "'return_metadata':True})",
+	    "{'v5.jm':('PYRO:a@h:1',['type:jobmanager','x'])}");
+	expect(f, &c5, "('Pyro.NameServer','yplookup',(),{'meta_any':"
+	    "{'type:scheduler'}})", "{'v4.sched':('PYRO:b@h:2',"
+	    "{'type:scheduler'})}");
+	/* list(): metadata filters, one filter given at most (None counts
+	 * as not given, an empty one as given), empty ones list all. */
+	expect4(f, &c, "('Pyro.NameServer','list',(),{'metadata_all':"
+	    "('type:jobmanager','x','x')})", "{'v5.jm':'PYRO:a@h:1'}");
+	expect4(f, &c, "('Pyro.NameServer','list',(None,None,None,"
+	    "['type:scheduler','type:jobmanager']),{})",
+	    "{'v5.jm':'PYRO:a@h:1','v4.sched':'PYRO:b@h:2'}");
+	expect4(f, &c, "('Pyro.NameServer','list',(),{'metadata_any':(),"
+	    "'prefix':None})", "{'Pyro.NameServer':'PYRO:Pyro.NameServer@"
+	    "127.0.0.1:47191','v5.jm':'PYRO:a@h:1','v4.sched':'PYRO:b@h:2'}");
+	expect4_exc(f, &c, "('Pyro.NameServer','list',(),{'prefix':'',"
+	    "'regex':'x'})", "builtins.ValueError",
+	    "you can only filter on one thing at a time");
+	expect4_exc(f, &c, "('Pyro.NameServer','list',(),{'metadata_all':"
+	    "'type:x'})", "builtins.TypeError",
+	    "metadata_all should not be a str");
+	expect4_exc(f, &c, "('Pyro.NameServer','list',(),{'metadata_any':5})",
+	    "builtins.TypeError", "'int' object is not iterable");
+	expect4_exc(f, &c, "('Pyro.NameServer','list',(),{'regex':'('})",
+	    "Pyro4.errors.NamingError", "invalid regex");
+	/* No yplookup in Pyro4. */
+	expect4_exc(f, &c, "('Pyro.NameServer','yplookup',(),{})",
+	    "builtins.AttributeError",
+	    "'NameServer' object has no attribute 'yplookup'");
+	/* Errors: Pyro4 classes. */
+	expect4_exc(f, &c, "('Pyro.NameServer','lookup',('nope',),{})",
+	    "Pyro4.errors.NamingError", "unknown name: nope");
+	expect4_exc(f, &c, "('Pyro.NameServer','register',('x','bad'),{})",
+	    "Pyro4.errors.PyroError", "invalid uri");
+	expect4_exc(f, &c, "('Pyro.NameServer','register',('x',"
+	    "{'__class__':'Pyro5.core.URI','state':('PYRO','b',None,'h',2)}),"
+	    "{})", "Pyro4.errors.SerializeError",
+	    "unsupported serialized class: Pyro5.core.URI");
+	expect4_exc(f, &c, "('Pyro.NameServer','register',('x',"
+	    "{'__class__':'a__b'}),{})", "Pyro4.errors.SecurityError",
+	    "double underscores");
+	expect4_exc(f, &c, "('Pyro.NameServer','register',('v5.jm',"
+	    "'PYRO:c@h:3'),{'safe':True})", "Pyro4.errors.NamingError",
+	    "name already registered: v5.jm");
+	expect4_exc(f, &c, "('NoSuchObject','ping',(),{})",
+	    "Pyro4.errors.DaemonError", "unknown object");
+	expect4_exc(f, &c, "('Pyro.NameServer','__unicode__',(),{})",
+	    "builtins.AttributeError", "attempt to access private attribute");
+	expect_exc(f, &c5, "('Pyro.NameServer','__unicode__',(),{})",
+	    "builtins.AttributeError", "no attribute '__unicode__'");
+	/* remove(name): a missing name falls through to the filters. */
+	expect4(f, &c, "('Pyro.NameServer','remove',('nope','v4.'),{})", "1");
+	expect4(f, &c, "('Pyro.NameServer','remove',('nope',),{})", "0");
+	expect(f, &c5, "('Pyro.NameServer','remove',('nope','v5.'),{})", "0");
+	/* Batch: the failing call wrapped as Pyro4's future wrapper. */
+	r = call4_flags(f, &c, PYRO4_SER_SERPENT, PYRO_F_BATCH,
+	    "('Pyro.NameServer','<batch>',[('count',(),{}),('lookup',"
+	    "('nope',),{}),('count',(),{})],None)", &fl);
+	assert_int_equal(fl, PYRO_F_BATCH);
+	assert_non_null(strstr(r, "[2,{'__class__':'Pyro4.futures."
+	    "_ExceptionWrapper','exception':{'__class__':'Pyro4.errors."
+	    "NamingError'"));
+	/* JSON. */
+	r = call4_flags(f, &c, PYRO4_SER_JSON, 0, "{\"object\": "
+	    "\"Pyro.NameServer\", \"method\": \"lookup\", \"params\": "
+	    "[\"v5.jm\", true], \"kwargs\": {}}", &fl);
+	assert_string_equal(r, "[{\"__class__\": \"Pyro4.core.URI\", "
+	    "\"state\": [\"PYRO\", \"a\", null, \"h\", 1]}, "
+	    "[\"type:jobmanager\", \"x\"]]");
+	fix_free(f);
+	/* Pyro.Daemon: get_metadata(objectId, as_lists=False). */
+	f = fix4_new();
+	c.state = NSC_HANDSHAKE;
+	c.proto = NSC_PYRO5;
+	handshake4(f, &c, "Pyro.Daemon");
+	expect4(f, &c, "('Pyro.Daemon','get_metadata',('Pyro.NameServer',),"
+	    "{})", "{'methods':{'remove','count','list','register','lookup',"
+	    "'ping','set_metadata'},'oneway':(),'attrs':()}");
+	expect4(f, &c, "('Pyro.Daemon','get_metadata',('Pyro.NameServer',"
+	    "True),{})", "{'methods':['remove','count','list','register',"
+	    "'lookup','ping','set_metadata'],'oneway':[],'attrs':[]}");
+	expect4_exc(f, &c, "('Pyro.Daemon','get_metadata',('x',),{})",
+	    "Pyro4.errors.DaemonError", "unknown object");
+	expect4(f, &c, "('Pyro.Daemon','registered',(),{})",
+	    "['Pyro.Daemon','Pyro.NameServer']");
+	fix_free(f);
+}
+
 int
 main(void)
 {
@@ -1246,6 +1990,11 @@ main(void)
 		cmocka_unit_test(test_after_handshake),
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_oneway_batch_json),
+		cmocka_unit_test(test_replay_pyro4_vectors),
+		cmocka_unit_test(test_pyro4_cross_version),
+		cmocka_unit_test(test_pyro4_handshake),
+		cmocka_unit_test(test_pyro4_after_handshake),
+		cmocka_unit_test(test_pyro4_methods),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
