@@ -6,6 +6,7 @@
 #                   one line "N passed, N failed"
 #   make fuzz       libFuzzer harnesses (clang), each for FUZZ_TIME seconds
 #   make policy-check  compile every seccomp policy, diff against golden PFC
+#   make schemathesis  schemathesis against the api, long (ST_EXAMPLES=200)
 #   make setup      install dependencies (idempotent; needs root for apt)
 
 BUILD	?= build
@@ -39,7 +40,8 @@ endif
 LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
 	   lib/json.c lib/parse_config.c lib/parse_policy.c lib/parse_profile.c \
 	   lib/parse_seccomp.c lib/seccomp_compile.c lib/sandbox.c \
-	   lib/audit.c lib/parse_audit.c lib/bchan.c
+	   lib/audit.c lib/parse_audit.c lib/bchan.c lib/token.c \
+	   lib/parse_cidr.c
 LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
 	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
 BROKER_SRCS = broker/broker.c
@@ -53,21 +55,25 @@ DB_LIB_SRCS = $(filter-out services/db/db.c,$(DB_SRCS))
 NS_SRCS	 = services/nameserver/nameserver.c services/nameserver/ns_proto.c \
 	   services/nameserver/ns_methods.c services/nameserver/ns_store.c \
 	   services/nameserver/serpent.c services/nameserver/parse_serpent.c \
-	   services/nameserver/parse_pyro.c services/nameserver/parse_regex.c
+	   services/nameserver/parse_pyro.c services/nameserver/parse_regex.c \
+	   services/nameserver/parse_pyro4.c services/nameserver/ns_proto4.c \
+	   services/nameserver/ns_clean.c
 # The nameserver minus its main(): linked into its unit tests
 # (tests/unit/test_serpent.c, test_nameserver.c) and fuzz harnesses.
 NS_LIB_SRCS = $(filter-out services/nameserver/nameserver.c,$(NS_SRCS))
-NS_TESTS = test_serpent test_nameserver
+NS_TESTS = test_serpent test_nameserver test_ns_clean
 # The REST API, the auth service and the scheduler: every .c of their
 # directory; *_LIB_SRCS (all but the file with main()) go into their unit
 # tests and fuzz harnesses (tests/unit/test_api_*.c, fuzz/fuzz_api_*.c ...).
 API_SRCS = $(wildcard services/api/*.c)
 API_LIB_SRCS = $(filter-out services/api/api.c,$(API_SRCS))
+# The api's parsers alone: all that its fuzz harnesses (fuzz_api_*.c) use.
+API_PARSE_SRCS = $(wildcard services/api/parse_*.c)
 AUTH_SRCS = $(wildcard services/auth/*.c)
 AUTH_LIB_SRCS = $(filter-out services/auth/auth.c,$(AUTH_SRCS))
 SCHED_SRCS = $(wildcard services/scheduler/*.c)
 SCHED_LIB_SRCS = $(filter-out services/scheduler/scheduler.c,$(SCHED_SRCS))
-NS_FUZZ	 = serpent pyro5 nsregex
+NS_FUZZ	 = serpent pyro5 pyro4 nsregex
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
 # `make V=1` shows the full commands.
@@ -90,7 +96,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_HARNESSES))
 
-.PHONY: bench bench-build fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean
+.PHONY: bench bench-build fuzz-replay-build all asan setup run test unit fuzz fuzz-build policy-check clean schemathesis
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -124,6 +130,8 @@ $(BUILD)/mupif-nameserver: $(call obj,$(NS_SRCS)) $(BUILD)/libmupif.a
 $(BUILD)/mupif-api: $(call obj,$(API_SRCS)) $(BUILD)/libmupif.a
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The OpenAPI document is embedded with .incbin (api_openapi.c).
+$(BUILD)/obj/services/api/api_openapi.o: services/api/openapi.json
 $(BUILD)/mupif-auth: $(call obj,$(AUTH_SRCS)) $(BUILD)/libmupif.a
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -133,24 +141,35 @@ $(BUILD)/mupif-scheduler: $(call obj,$(SCHED_SRCS)) $(BUILD)/libmupif.a
 # Unit tests and fuzz replays of api, auth and scheduler get that
 # service's objects (test_api_*.c, test_auth_*.c, test_sched_*.c and
 # fuzz_api_*.c, fuzz_auth_*.c, fuzz_sched_*.c).
+# The service's objects go in through an archive, so a test or harness
+# pulls in only the files it uses (a parser test does not need the
+# globals that the service's main file defines).
 define svc_test_rules
-$$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c $$(call obj,$(2)) \
-    $$(BUILD)/libmupif.a $$(HEADERS)
+$$(BUILD)/libsvc_$(1).a: $$(call obj,$(2))
+	$$(say) AR $$@
+	$$(Q)rm -f $$@
+	$$(Q)ar rcs $$@ $$^
+$$(BUILD)/tests/test_$(1)_%: tests/unit/test_$(1)_%.c \
+    $$(BUILD)/libsvc_$(1).a $$(BUILD)/libmupif.a $$(HEADERS)
 	@mkdir -p $$(dir $$@)
 	$$(say) TEST $$@
 	$$(Q)$$(CC) $$(CFLAGS) -Itests/unit -I$(3) -o $$@ $$< \
-	    $$(call obj,$(2)) $$(BUILD)/libmupif.a \
+	    $$(BUILD)/libsvc_$(1).a $$(BUILD)/libmupif.a \
 	    $$(LDFLAGS) $$(PKG_LIBS) $$(shell pkg-config --libs cmocka)
 $$(BUILD)/fuzz/replay_$(1)_%: fuzz/fuzz_$(1)_%.c fuzz/standalone_runner.c \
-    $$(call obj,$(2)) $$(BUILD)/libmupif.a
+    $$(BUILD)/libsvc_$(1).a $$(BUILD)/libmupif.a
 	@mkdir -p $$(dir $$@)
 	$$(say) FUZZ $$@
 	$$(Q)$$(CC) $$(CFLAGS) -I$(3) -o $$@ $$< fuzz/standalone_runner.c \
-	    $$(call obj,$(2)) $$(BUILD)/libmupif.a $$(LDFLAGS) $$(PKG_LIBS)
+	    $$(BUILD)/libsvc_$(1).a $$(BUILD)/libmupif.a $$(LDFLAGS) \
+	    $$(PKG_LIBS)
 endef
 $(eval $(call svc_test_rules,api,$(API_LIB_SRCS),services/api))
 $(eval $(call svc_test_rules,auth,$(AUTH_LIB_SRCS),services/auth))
 $(eval $(call svc_test_rules,sched,$(SCHED_LIB_SRCS),services/scheduler))
+# The scheduler carries its Python inspector inside (.incbin).
+$(call obj,services/scheduler/inspect_script.c): \
+    services/scheduler/inspect_workflow.py
 # The nameserver's unit tests get its objects too.
 $(patsubst %,$(BUILD)/tests/%,$(NS_TESTS)): $(BUILD)/tests/%: \
     tests/unit/%.c $(call obj,$(NS_LIB_SRCS)) $(BUILD)/libmupif.a $(HEADERS)
@@ -227,8 +246,8 @@ fuzz-build:
 	        -Iservices/api -Iservices/auth -Iservices/scheduler \
 	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
 	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
-	        serpent|pyro5|nsregex) echo $(NS_LIB_SRCS);; \
-	        api_*) echo $(API_LIB_SRCS);; \
+	        serpent|pyro5|pyro4|nsregex) echo $(NS_LIB_SRCS);; \
+	        api_*) echo $(API_PARSE_SRCS);; \
 	        auth_*) echo $(AUTH_LIB_SRCS);; \
 	        sched_*) echo $(SCHED_LIB_SRCS);; esac) \
 	        $(PKG_LIBS) || exit 1; done
@@ -252,3 +271,15 @@ bench: setup bench-build
 	@sh bench/run.sh
 	@sh bench/db.sh
 	@sh bench/ns.sh
+	@sh bench/api.sh
+
+# schemathesis against the api's OpenAPI document, long: every phase,
+# ST_EXAMPLES examples per operation, a new seed each run (make test runs
+# the same test short; see tests/integration/test_18_schemathesis.py).
+ST_EXAMPLES ?= 200
+schemathesis: setup
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
+	@MUPIF_ST_EXAMPLES=$(ST_EXAMPLES) MUPIF_ST_SEED= \
+	    MUPIF_ST_PHASES=examples,coverage,fuzzing,stateful \
+	    MUPIF_ST_TIMEOUT=7200 MUPIF_BUILD=$(CURDIR)/build-asan \
+	    .venv/bin/python -m pytest -q tests/integration/test_18_schemathesis.py

@@ -43,6 +43,7 @@ struct pending {
 	int		 caller, callee;
 	uint32_t	 type;
 	int64_t		 deadline;
+	int64_t		 timeout_ms;
 	uint64_t	 bytes;
 	char		 target[MSG_TARGET_LEN];
 };
@@ -54,6 +55,7 @@ static struct broker {
 	struct pending		 pend[MAX_PENDING];
 	uint32_t		 next_id;
 	int64_t			 timeout_ms;
+	int64_t			 inspect_timeout_ms;	/* sched.inspect */
 	int			 auditfd;
 	int			 audit_dirty;	/* written since the last sync */
 	int64_t			 audit_synced;	/* mono ms */
@@ -277,7 +279,12 @@ handle_request(int from, struct msg *m)
 	p->caller = from;
 	p->callee = callee;
 	p->type = m->hdr.type;
-	p->deadline = util_mono_ms() + B.timeout_ms;
+	/* A workflow inspection runs user code for up to the scheduler's
+	 * own time limit: it gets that, never less than the default. */
+	p->timeout_ms = m->hdr.type == MSG_SCHED_INSPECT &&
+	    B.inspect_timeout_ms > B.timeout_ms ? B.inspect_timeout_ms :
+	    B.timeout_ms;
+	p->deadline = util_mono_ms() + p->timeout_ms;
 	p->bytes = m->datalen;
 	memcpy(p->target, m->hdr.target, MSG_TARGET_LEN);
 
@@ -398,7 +405,7 @@ expire(void)
 			continue;
 		log_warnx("%s did not answer %s in %lld ms",
 		    svc_name((unsigned)p->callee), msg_type_name(p->type),
-		    (long long)B.timeout_ms);
+		    (long long)p->timeout_ms);
 		reply_status(p->caller, p->type, p->orig, MST_TIMEOUT);
 		audit_write(p->caller, p->type, p->target, MST_TIMEOUT,
 		    p->bytes, NULL);
@@ -477,6 +484,9 @@ main(int argc, char *argv[])
 	if (json_get_int(sb.config, "timeout_ms", &v) == -1 || v < 1)
 		fatalx("bad timeout_ms");
 	B.timeout_ms = v;
+	if (json_get_int(sb.config, "inspect_timeout_ms", &v) == -1 || v < 1)
+		fatalx("bad inspect_timeout_ms");
+	B.inspect_timeout_ms = v;
 	if (json_get_int(sb.config, "rate", &v) == -1 || v < 1)
 		fatalx("bad rate");
 	B.rate = (double)v;

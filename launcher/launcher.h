@@ -22,6 +22,7 @@ struct opts {
 	const char	*config;	/* --config FILE */
 	const char	*persistent;	/* --persistent DIR */
 	int		 json;		/* --json (status, audit show) */
+	int		 admin;		/* --admin (user add) */
 };
 
 enum svc_state { ST_STOPPED, ST_WAITING, ST_RUNNING, ST_FAILED };
@@ -70,6 +71,7 @@ int	 persistent_path(const struct conf *, const char *sub, char *out,
 int	 cmd_run(const struct opts *, int argc, char **argv);
 int	 cmd_policy(const struct opts *, int argc, char **argv);
 int	 cmd_db(const struct opts *, int argc, char **argv);
+int	 cmd_user(const struct opts *, int argc, char **argv);
 
 /* spawn.c: fork and exec one service; returns its pid or -1.  in and
  * out (-1: /dev/null and logw) become its fds 0 and 1. */

@@ -4,7 +4,7 @@
  *   mupif-central [--config FILE] [--persistent DIR] COMMAND [ARGS]
  *
  * Commands: run, status, audit verify, audit show, policy, config,
- * db export, db import, help.  Every command takes --config and
+ * db export, db import, user add, help.  Every command takes --config and
  * --persistent with the same meaning; configuration is defaults < config
  * file < environment < command-line flags.
  */
@@ -37,6 +37,9 @@ static const char usage_text[] =
 "  db import           read such an export from standard input into the\n"
 "                      configured database (sqlite or mongo); ids are kept,\n"
 "                      an id already there stops it, naming the line\n"
+"  user add EMAIL [--admin]\n"
+"                      add a REST API user; the password is read from\n"
+"                      standard input (one line, at least 6 characters)\n"
 "  help                this text\n"
 "\n"
 "Options (every command):\n"
@@ -121,6 +124,7 @@ main(int argc, char *argv[])
 		{ "service",	required_argument,	NULL, 's' },
 		{ "op",		required_argument,	NULL, 'o' },
 		{ "result",	required_argument,	NULL, 'r' },
+		{ "admin",	no_argument,		NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts	 o;
@@ -144,6 +148,9 @@ main(int argc, char *argv[])
 			break;
 		case 'j':
 			o.json = 1;
+			break;
+		case 'A':
+			o.admin = 1;
 			break;
 		case 'S':
 			filters[0] = optarg;
@@ -211,6 +218,12 @@ main(int argc, char *argv[])
 		    filters[4] || o.json)
 			usage(2);
 		return cmd_db(&o, nsub, sub);
+	}
+	if (strcmp(sub[0], "user") == 0) {
+		if (filters[0] || filters[1] || filters[2] || filters[3] ||
+		    filters[4] || o.json)
+			usage(2);
+		return cmd_user(&o, nsub, sub);
 	}
 	if (strcmp(sub[0], "config") == 0) {
 		struct conf c;

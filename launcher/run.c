@@ -33,7 +33,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "json.h"
 #include "launcher.h"
@@ -52,8 +54,11 @@
 static struct service services[] = {
 	{ .name = "broker",	.id = SVC_BROKER },
 	{ .name = "db",		.id = SVC_DB },
+	{ .name = "auth",	.id = SVC_AUTH },
+	{ .name = "api",		.id = SVC_API },
 	{ .name = "safeapi",	.id = SVC_SAFEAPI },
 	{ .name = "nameserver",	.id = SVC_NAMESERVER },
+	{ .name = "scheduler",	.id = SVC_SCHEDULER },
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 
@@ -238,10 +243,13 @@ load_policies(void)
 	for (i = 0; i < NSERVICES; i++) {
 		struct service *s = &services[i];
 
-		/* The db on MongoDB needs the network: its own profile. */
+		/* The db on MongoDB, and the nameserver probing registered
+		 * endpoints (autoclean), need the network: their own
+		 * profiles. */
 		(void)snprintf(path, sizeof(path), "%s%s.profile", s->name,
 		    s->id == SVC_DB && strcmp(L.c.db_backend, "mongo") == 0 ?
-		    "-mongo" : "");
+		    "-mongo" : s->id == SVC_NAMESERVER &&
+		    L.c.ns_autoclean_s > 0 ? "-autoclean" : "");
 		if (policy_read(NULL, path, &text, &len) == -1) {
 			(void)fprintf(stderr, "mupif-central: policy %s/%s: "
 			    "%s\n", L.policy_dir, path, strerror(errno));
@@ -329,6 +337,8 @@ make_layout(void)
 	size_t		 i;
 	struct service	*db = svc_by_id(SVC_DB), *br = svc_by_id(SVC_BROKER);
 	struct service	*ns = svc_by_id(SVC_NAMESERVER);
+	struct service	*sc = svc_by_id(SVC_SCHEDULER);
+	struct service	*au = svc_by_id(SVC_AUTH);
 	uid_t		 me = geteuid();
 	gid_t		 mg = getegid();
 
@@ -351,6 +361,8 @@ make_layout(void)
 	    P("db") || make_dir(path, 0700, db->uid, db->gid) == -1 ||
 	    P("audit") || make_dir(path, 0700, br->uid, br->gid) == -1 ||
 	    P("nameserver") || make_dir(path, 0700, ns->uid, ns->gid) == -1 ||
+	    P("scheduler") || make_dir(path, 0700, sc->uid, sc->gid) == -1 ||
+	    P("auth") || make_dir(path, 0700, au->uid, au->gid) == -1 ||
 	    P("backup") || make_dir(path, 0700, me, mg) == -1)
 		return -1;
 #undef P
@@ -446,6 +458,16 @@ start_doc(const struct service *s, size_t *len)
 	json_gen_kv_int(g, "caps", (long long)(s->prof.caps & INT64_MAX));
 	json_gen_kv_str(g, "chroot", s->jail);
 	json_gen_kv_int(g, "launcher_pid", getpid());
+	if (s->prof.landlock) {
+		size_t i;
+
+		/* Not chrooted: Landlock to the jail and these paths. */
+		json_gen_cstr(g, "landlock");
+		(void)yajl_gen_array_open(g);
+		for (i = 0; i < s->prof.nlandlock; i++)
+			json_gen_cstr(g, s->prof.landlock_ro[i]);
+		(void)yajl_gen_array_close(g);
+	}
 	json_gen_cstr(g, "debug");
 	(void)yajl_gen_bool(g, L.c.debug != 0);
 	json_gen_cstr(g, "config");
@@ -456,6 +478,10 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "timeout_ms",
 		    (long long)L.c.broker_timeout_ms);
 		json_gen_kv_int(g, "rate", (long long)L.c.broker_rate);
+		/* sched.inspect runs a workflow for up to inspect_timeout_s:
+		 * the broker waits that long plus extraction and start-up. */
+		json_gen_kv_int(g, "inspect_timeout_ms",
+		    (long long)(L.c.inspect_timeout_s * 1000 + 5000));
 		break;
 	case SVC_DB:
 		json_gen_kv_str(g, "mode", L.db_mode != NULL ? L.db_mode :
@@ -465,6 +491,18 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_str(g, "mongo_db", L.c.mongo_db);
 		json_gen_kv_int(g, "file_max_bytes",
 		    (long long)L.c.file_max_bytes);
+		break;
+	case SVC_AUTH:
+		json_gen_cstr(g, "registration");
+		(void)yajl_gen_bool(g, L.c.registration != 0);
+		json_gen_kv_int(g, "login_rate_user",
+		    (long long)L.c.login_rate_user);
+		json_gen_kv_int(g, "login_rate_addr",
+		    (long long)L.c.login_rate_addr);
+		/* Its db calls must end before the broker gives up on the
+		 * api's call to it. */
+		json_gen_kv_int(g, "call_timeout_ms",
+		    (long long)L.c.broker_timeout_ms);
 		break;
 	case SVC_SAFEAPI:
 		json_gen_kv_str(g, "vpn_name", L.c.vpn_name);
@@ -477,6 +515,18 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "call_timeout_ms",
 		    (long long)L.c.broker_timeout_ms + 1000);
 		break;
+	case SVC_API:
+		json_gen_kv_int(g, "call_timeout_ms",
+		    (long long)L.c.broker_timeout_ms + 1000);
+		json_gen_kv_int(g, "max_body", (long long)L.c.api_max_body);
+		json_gen_kv_int(g, "file_max_bytes",
+		    (long long)L.c.file_max_bytes);
+		json_gen_kv_int(g, "threads", (long long)L.c.api_threads);
+		json_gen_cstr(g, "cookie_secure");
+		(void)yajl_gen_bool(g, L.c.cookie_secure != 0);
+		json_gen_cstr(g, "registration");
+		(void)yajl_gen_bool(g, L.c.registration != 0);
+		break;
 	case SVC_NAMESERVER:
 		json_gen_kv_int(g, "ns_port", (long long)L.c.ns_port);
 		json_gen_kv_str(g, "bind_address", L.c.bind_address);
@@ -487,6 +537,22 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.ns_max_entries);
 		json_gen_kv_int(g, "max_connections",
 		    (long long)L.c.ns_max_connections);
+		json_gen_kv_int(g, "autoclean_s",
+		    (long long)L.c.ns_autoclean_s);
+		json_gen_kv_str(g, "autoclean_nets", L.c.ns_autoclean_nets);
+		json_gen_cstr(g, "write_protect");
+		(void)yajl_gen_bool(g, L.c.ns_write_protect != 0);
+		break;
+	case SVC_SCHEDULER:
+		json_gen_kv_str(g, "runner_python", L.c.runner_python);
+		json_gen_kv_int(g, "inspect_cpu_s",
+		    (long long)L.c.inspect_cpu_s);
+		json_gen_kv_int(g, "inspect_mem_mb",
+		    (long long)L.c.inspect_mem_mb);
+		json_gen_kv_int(g, "inspect_timeout_s",
+		    (long long)L.c.inspect_timeout_s);
+		json_gen_kv_int(g, "inspect_max_bytes",
+		    (long long)L.c.inspect_max_bytes);
 		break;
 	default:
 		break;
@@ -920,6 +986,203 @@ cmd_db(const struct opts *o, int argc, char **argv)
 	describe_exit(status, why, sizeof(why));
 	(void)fprintf(stderr, "mupif-central: db %s: the db process %s\n",
 	    argv[1], why);
+	return 1;
+}
+
+/*
+ * Read one line (the password) from standard input into pw (cap bytes,
+ * NUL-terminated), without echo on a terminal; the newline (and a CR
+ * before it) is not part of it.  0, or -1 with the reason in why.
+ */
+static int
+read_password(char *pw, size_t cap, const char **why)
+{
+	struct termios	 old, quiet;
+	size_t		 n = 0;
+	ssize_t		 r;
+	char		 ch;
+	int		 echo_off = 0, rc = 0, got_nl = 0;
+
+	if (isatty(STDIN_FILENO)) {
+		(void)fputs("password: ", stderr);
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH,
+			    &quiet) == 0;
+		}
+	}
+	for (;;) {
+		r = read(STDIN_FILENO, &ch, 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (ch == '\n') {
+			got_nl = 1;
+			break;
+		}
+		if (ch == '\0') {
+			*why = "the password contains a NUL byte";
+			rc = -1;
+			break;
+		}
+		if (n + 1 >= cap) {
+			*why = "the password is too long (1024 bytes at most)";
+			rc = -1;
+			break;
+		}
+		pw[n++] = ch;
+	}
+	if (echo_off) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		(void)fputc('\n', stderr);
+	}
+	if (n > 0 && pw[n - 1] == '\r')
+		n--;
+	pw[n] = '\0';
+	if (rc == 0 && n == 0 && !got_nl) {
+		*why = "no password on standard input";
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Characters (UTF-8 sequences) in s, as the auth service counts them. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * `mupif-central user add EMAIL [--admin]`: a REST API account.  The
+ * password comes from standard input and is hashed here (Argon2id, as
+ * the auth service does); the document {"mail", "name": mail, "surname":
+ * "User", "password": hash, "rights_admin"} goes, in a sealed memfd as
+ * its fd 0, to a one-shot db process in mode "user-add", confined as for
+ * `db export|import` (and, like them, fine beside a running node).  The
+ * password never leaves this process; the hash is wiped after the send.
+ */
+int
+cmd_user(const struct opts *o, int argc, char **argv)
+{
+	struct service		*db;
+	yajl_gen		 g;
+	const unsigned char	*buf;
+	const char		*mail, *why = NULL;
+	char			 pw[1025], hash[crypto_pwhash_STRBYTES];
+	char			*doc, what[64];
+	size_t			 doclen, len, i;
+	pid_t			 pid;
+	int			 status, mfd;
+
+	if (argc != 3 || strcmp(argv[1], "add") != 0) {
+		(void)fprintf(stderr, "usage: mupif-central user add EMAIL "
+		    "[--admin] < PASSWORD\n");
+		return 2;
+	}
+	mail = argv[2];
+	len = strlen(mail);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)mail[i] <= 0x20 || mail[i] == 0x7f)
+			break;
+	if (len == 0 || len > 320 || i != len) {
+		(void)fprintf(stderr, "mupif-central: user add: EMAIL must be "
+		    "1 to 320 bytes without spaces or control characters\n");
+		return 2;
+	}
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return 2;
+	log_setverbose((int)L.c.debug);
+	L.privileged = geteuid() == 0;
+	find_dirs();
+	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+		return 2;
+	if (read_password(pw, sizeof(pw), &why) == -1) {
+		sodium_memzero(pw, sizeof(pw));
+		(void)fprintf(stderr, "mupif-central: user add: %s\n", why);
+		return 1;
+	}
+	if (utf8_chars(pw) < 6) {
+		sodium_memzero(pw, sizeof(pw));
+		(void)fprintf(stderr, "mupif-central: user add: Password must "
+		    "be at least 6 characters long.\n");
+		return 1;
+	}
+	if (sodium_init() < 0 || crypto_pwhash_str(hash, pw, strlen(pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		sodium_memzero(pw, sizeof(pw));
+		(void)fprintf(stderr, "mupif-central: user add: cannot hash "
+		    "the password\n");
+		return 1;
+	}
+	sodium_memzero(pw, sizeof(pw));
+	if ((g = json_gen_new()) == NULL)
+		fatal("yajl_gen_alloc");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "mail", mail);
+	json_gen_kv_str(g, "name", mail);
+	json_gen_kv_str(g, "surname", "User");
+	json_gen_kv_str(g, "password", hash);
+	json_gen_cstr(g, "rights_admin");
+	(void)yajl_gen_bool(g, o->admin != 0);
+	(void)yajl_gen_map_close(g);
+	sodium_memzero(hash, sizeof(hash));
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+		(void)fprintf(stderr, "mupif-central: user add: EMAIL is not "
+		    "valid UTF-8\n");
+		yajl_gen_free(g);
+		return 2;
+	}
+	mfd = util_sealed_memfd("user", buf, len);
+	sodium_memzero((void *)(uintptr_t)buf, len);
+	yajl_gen_free(g);
+	if (mfd == -1)
+		fatal("memfd");
+	if (make_layout() == -1) {
+		(void)close(mfd);
+		return 1;
+	}
+	db = svc_by_id(SVC_DB);
+	L.db_mode = "user-add";
+	doc = start_doc(db, &doclen);
+	pid = spawn_service(db, -1, doc, doclen, L.coarse, L.coarselen,
+	    STDERR_FILENO, L.privileged, mfd, -1);
+	/* It holds mongo_uri. */
+	explicit_bzero(doc, doclen);
+	free(doc);
+	(void)close(mfd);
+	if (pid == -1) {
+		(void)fprintf(stderr, "mupif-central: user add: cannot start "
+		    "%s: %s\n", db->exe, strerror(errno));
+		return 1;
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		(void)printf("user %s added%s\n", mail,
+		    o->admin ? " (admin)" : "");
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		(void)fprintf(stderr, "mupif-central: user add: Username "
+		    "already registered\n");
+		return 1;
+	}
+	if (!WIFEXITED(status)) {
+		describe_exit(status, what, sizeof(what));
+		(void)fprintf(stderr, "mupif-central: user add: the db process "
+		    "%s\n", what);
+	}
 	return 1;
 }
 

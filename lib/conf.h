@@ -41,6 +41,20 @@ struct conf {
 	uint64_t	ns_max_message;		/* one Pyro message */
 	uint64_t	ns_max_entries;		/* registrations */
 	uint64_t	ns_max_connections;	/* open client connections */
+	uint64_t	ns_autoclean_s;		/* 0 off, else >= 3 (sweep period) */
+	char		ns_autoclean_nets[512];	/* CIDRs autoclean may probe */
+	uint64_t	ns_write_protect;	/* names owned by peer address */
+	uint64_t	api_threads;		/* REST API worker threads */
+	uint64_t	api_max_body;		/* REST API request body cap */
+	uint64_t	cookie_secure;		/* Secure on the access_token cookie */
+	char		runner_python[256];	/* scheduler's Python */
+	uint64_t	inspect_cpu_s;		/* workflow inspection limits */
+	uint64_t	inspect_mem_mb;
+	uint64_t	inspect_timeout_s;
+	uint64_t	inspect_max_bytes;	/* extracted files, in total */
+	uint64_t	registration;		/* auth.register allowed */
+	uint64_t	login_rate_user;	/* failed logins/min per user */
+	uint64_t	login_rate_addr;	/* ... per client address */
 	uint64_t	debug;
 };
 

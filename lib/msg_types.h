@@ -87,7 +87,8 @@ enum svc_id {
 	X(MSG_AUTH_SET_PASSWORD, "auth.set_password",	SVC_AUTH)	\
 	X(MSG_AUTH_PUBKEY,	"auth.pubkey",		SVC_AUTH)	\
 	X(MSG_SCHED_PING,	"sched.ping",		SVC_SCHEDULER)	\
-	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)
+	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)	\
+	X(MSG_EXEC_SET_EDM,	"execution.set_edm",	SVC_DB)
 
 enum msg_type {
 #define X(id, name, callee) id,

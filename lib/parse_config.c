@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "banned.h"
 
@@ -54,6 +55,21 @@ static const struct ckey {
 	U(ns_max_entries,	"MUPIF_NS_MAX_ENTRIES", 1, 10000000),
 	/* Bounded by the nameserver profile's nofile limit (4200). */
 	U(ns_max_connections,	"MUPIF_NS_MAX_CONNECTIONS", 1, 4096),
+	/* 0, or at least 3 (conf_check), as PYRO_NS_AUTOCLEAN. */
+	U(ns_autoclean_s,	"MUPIF_NS_AUTOCLEAN_S", 0, 86400),
+	S(ns_autoclean_nets,	"MUPIF_NS_AUTOCLEAN_NETS"),
+	B(ns_write_protect,	"MUPIF_NS_WRITE_PROTECT"),
+	U(api_threads,		"MUPIF_API_THREADS", 1, 64),
+	U(api_max_body,		"MUPIF_API_MAX_BODY", 1024, 64ULL << 20),
+	B(cookie_secure,	"MUPIF_COOKIE_SECURE"),
+	S(runner_python,	"MUPIF_RUNNER_PYTHON"),
+	U(inspect_cpu_s,	"MUPIF_INSPECT_CPU_S", 1, 3600),
+	U(inspect_mem_mb,	"MUPIF_INSPECT_MEM_MB", 64, 65536),
+	U(inspect_timeout_s,	"MUPIF_INSPECT_TIMEOUT_S", 1, 3600),
+	U(inspect_max_bytes,	"MUPIF_INSPECT_MAX_BYTES", 4096, 1ULL << 32),
+	B(registration,		"MUPIF_REGISTRATION"),
+	U(login_rate_user,	"MUPIF_LOGIN_RATE_USER", 0, 1000000),
+	U(login_rate_addr,	"MUPIF_LOGIN_RATE_ADDR", 0, 1000000),
 	B(debug,		"MUPIF_DEBUG"),
 #undef S
 #undef U
@@ -88,6 +104,21 @@ conf_defaults(struct conf *c)
 	c->ns_max_message = 1024 * 1024;
 	c->ns_max_entries = 10000;
 	c->ns_max_connections = 4096;
+	c->ns_autoclean_s = 0;		/* off: nothing is probed */
+	c->ns_autoclean_nets[0] = '\0';
+	c->ns_write_protect = 0;
+	c->api_threads = 4;
+	c->api_max_body = 1024 * 1024;
+	c->cookie_secure = 0;
+	(void)strlcpy(c->runner_python, "/usr/bin/python3",
+	    sizeof(c->runner_python));
+	c->inspect_cpu_s = 3;
+	c->inspect_mem_mb = 512;
+	c->inspect_timeout_s = 3;
+	c->inspect_max_bytes = 256ULL * 1024 * 1024;
+	c->registration = 0;
+	c->login_rate_user = 10;
+	c->login_rate_addr = 30;
 	c->debug = 0;
 }
 
@@ -267,6 +298,37 @@ conf_env(struct conf *c, char *err, size_t errlen)
 	const char	*val, *why;
 	size_t		 i;
 
+	/*
+	 * The container's pyro5-ns setting, PYRO_NS_AUTOCLEAN (float
+	 * seconds), rounded up; MUPIF_NS_AUTOCLEAN_S, applied below,
+	 * overrides it.
+	 */
+	if ((val = getenv("PYRO_NS_AUTOCLEAN")) != NULL) {
+		const char	*dot = strchr(val, '.');
+		size_t		 il = dot != NULL ? (size_t)(dot - val) :
+				    strlen(val);
+		uint64_t	 u;
+		int		 frac = 0;
+
+		if (dot != NULL) {
+			if (dot[1] == '\0')
+				frac = -1;
+			for (const char *f = dot + 1; *f != '\0'; f++) {
+				if (!isdigit((unsigned char)*f))
+					frac = -1;
+				else if (*f != '0' && frac == 0)
+					frac = 1;
+			}
+		}
+		if (frac == -1 || util_parse_u64(val, il, 0, 86400, &u) == -1 ||
+		    (frac == 1 && u == 86400)) {
+			(void)snprintf(err, errlen, "environment "
+			    "PYRO_NS_AUTOCLEAN (ns_autoclean_s): not a number "
+			    "of seconds (0-86400)");
+			return -1;
+		}
+		c->ns_autoclean_s = u + (uint64_t)frac;
+	}
 	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++) {
 		if ((val = getenv(ckeys[i].env)) == NULL)
 			continue;
@@ -302,8 +364,38 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "mongo_db: must not be empty");
 		return -1;
 	}
+	{
+		struct cidr_set	nets;
+		char		why[200];
+
+		if (cidr_parse_list(c->ns_autoclean_nets,
+		    strlen(c->ns_autoclean_nets), &nets, why,
+		    sizeof(why)) == -1) {
+			(void)snprintf(err, errlen, "ns_autoclean_nets: %s",
+			    why);
+			return -1;
+		}
+		if (c->ns_autoclean_s > 0 && c->ns_autoclean_s < 3) {
+			(void)snprintf(err, errlen, "ns_autoclean_s: 0 (off) "
+			    "or at least 3 seconds");
+			return -1;
+		}
+		if (c->ns_autoclean_s > 0 && nets.n == 0) {
+			(void)snprintf(err, errlen, "ns_autoclean_s: autoclean "
+			    "needs ns_autoclean_nets, the networks whose "
+			    "addresses it may probe (e.g. the VPN subnet)");
+			return -1;
+		}
+	}
 	if (c->vpn_name[0] == '\0') {
 		(void)snprintf(err, errlen, "vpn_name: must not be empty");
+		return -1;
+	}
+	/* The scheduler execs it: an absolute path, nothing to split. */
+	if (c->runner_python[0] != '/' ||
+	    strpbrk(c->runner_python, " \t\"'\\") != NULL) {
+		(void)snprintf(err, errlen, "runner_python: must be an "
+		    "absolute path without spaces or quotes");
 		return -1;
 	}
 	{

@@ -77,6 +77,30 @@ name_ok(const char *w, size_t wl, int allow_dot)
 	return w[0] != '.' && w[0] != '-';
 }
 
+/* An absolute path of [A-Za-z0-9._+-] components, no "." or "..". */
+static int
+path_ok(const char *w, size_t wl)
+{
+	size_t i, start;
+
+	if (wl < 2 || w[0] != '/' || w[wl - 1] == '/')
+		return 0;
+	for (i = 1, start = 1; i <= wl; i++) {
+		if (i == wl || w[i] == '/') {
+			if (i == start || (i - start == 1 && w[start] == '.') ||
+			    (i - start == 2 && w[start] == '.' &&
+			    w[start + 1] == '.'))
+				return 0;
+			start = i + 1;
+			continue;
+		}
+		if (!(isalnum((unsigned char)w[i]) || w[i] == '_' ||
+		    w[i] == '-' || w[i] == '.' || w[i] == '+'))
+			return 0;
+	}
+	return 1;
+}
+
 #define PERR(...) do {							\
 	(void)snprintf(err, errlen, "%s:%zu: ", fname, lineno);		\
 	size_t _n = strnlen(err, errlen);				\
@@ -188,6 +212,21 @@ profile_parse(struct profile *pr, const char *text, size_t len,
 			pr->rlim[rl_names[i].res].value = v;
 			if (word(&cur, q, &w, &wl))
 				PERR("rlimit takes a resource and one value");
+		} else if (KW("landlock")) {
+			/* Absolute paths, read-only beside the jail. */
+			pr->landlock = 1;
+			while (word(&cur, q, &w, &wl)) {
+				if (!path_ok(w, wl) ||
+				    wl >= PROFILE_LANDLOCK_PATH)
+					PERR("bad landlock path \"%.*s\"",
+					    (int)(wl > 64 ? 64 : wl), w);
+				if (pr->nlandlock == PROFILE_MAX_LANDLOCK)
+					PERR("more than %d landlock paths",
+					    PROFILE_MAX_LANDLOCK);
+				memcpy(pr->landlock_ro[pr->nlandlock], w, wl);
+				pr->landlock_ro[pr->nlandlock][wl] = '\0';
+				pr->nlandlock++;
+			}
 		} else
 			PERR("unknown keyword \"%.*s\"", (int)kwl, kw);
 #undef KW

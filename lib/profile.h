@@ -8,6 +8,10 @@
  *   rlimit      nofile 64         # nofile nproc core fsize as data stack memlock
  *   listen      safeapi           # which listening socket it receives
  *   seccomp     db.seccomp        # its allowlist, in policy/
+ *   landlock    /usr /lib         # instead of chroot: chdir into the jail
+ *                                 # and restrict the filesystem with
+ *                                 # Landlock to the jail (read-write) and
+ *                                 # these paths (read and execute only)
  *
  * Parsed by the launcher only; the resulting numbers reach the service in
  * its start-up document.
@@ -23,6 +27,8 @@
 
 #define PROFILE_MAX_FILE	(16 * 1024)
 #define PROFILE_NLIMITS		16
+#define PROFILE_MAX_LANDLOCK	16	/* read-only paths */
+#define PROFILE_LANDLOCK_PATH	128
 
 struct profile {
 	char		user[33];
@@ -35,6 +41,9 @@ struct profile {
 	} rlim[PROFILE_NLIMITS];
 	char		listen[16];
 	char		seccomp[64];
+	int		landlock;	/* Landlock instead of chroot */
+	size_t		nlandlock;
+	char		landlock_ro[PROFILE_MAX_LANDLOCK][PROFILE_LANDLOCK_PATH];
 };
 
 int	profile_parse(struct profile *, const char *text, size_t len,

@@ -13,6 +13,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/securebits.h>
+#include <linux/landlock.h>
+#include <fcntl.h>
 #include <cap-ng.h>
 
 #include "json.h"
@@ -51,6 +54,7 @@ sandbox_start(struct sandbox *sb, const char *expect)
 	long long	 v;
 	int		 b;
 	const char	*s;
+	yajl_val	 ll;
 
 	memset(sb, 0, sizeof(*sb));
 	log_init(NULL, 0);	/* the launcher prefixes our name */
@@ -90,6 +94,22 @@ sandbox_start(struct sandbox *sb, const char *expect)
 	sb->launcher = (pid_t)v;
 	if (json_get_bool(sb->doc, "debug", &b) == 0)
 		sb->debug = b;
+	if ((ll = json_get(sb->doc, "landlock")) != NULL) {
+		size_t i;
+
+		if (!YAJL_IS_ARRAY(ll) || ll->u.array.len > SANDBOX_MAX_RO)
+			fatalx("start-up document: bad landlock");
+		sb->landlock = 1;
+		for (i = 0; i < ll->u.array.len; i++) {
+			yajl_val p = ll->u.array.values[i];
+
+			if (!YAJL_IS_STRING(p) || p->u.string[0] != '/' ||
+			    strlcpy(sb->ro[i], p->u.string, SANDBOX_RO_LEN) >=
+			    SANDBOX_RO_LEN)
+				fatalx("start-up document: bad landlock path");
+		}
+		sb->nro = ll->u.array.len;
+	}
 	log_setverbose(sb->debug);
 	sb->config = json_get(sb->doc, "config");
 	if (sb->config == NULL || !YAJL_IS_OBJECT(sb->config))
@@ -131,10 +151,16 @@ sandbox_jail(struct sandbox *sb)
 	if (sb->privileged) {
 		/* 1. Filesystem. */
 		check_jail(sb);
-		if (chroot(sb->chroot) == -1)
-			fatal("chroot %s", sb->chroot);
-		if (chdir("/") == -1)
-			fatal("chdir /");
+		if (sb->landlock) {
+			/* Landlock (below) instead of chroot. */
+			if (chdir(sb->chroot) == -1)
+				fatal("chdir %s", sb->chroot);
+		} else {
+			if (chroot(sb->chroot) == -1)
+				fatal("chroot %s", sb->chroot);
+			if (chdir("/") == -1)
+				fatal("chdir /");
+		}
 		/* Root in the jail receives no capabilities back through exec
 		 * or setuid; locked so it cannot be undone. */
 		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT |
@@ -185,6 +211,159 @@ sandbox_jail(struct sandbox *sb)
 	/* 4. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
+	/* 5. */
+	if (sb->landlock) {
+		char err[256];
+
+		if (sandbox_landlock((const char (*)[SANDBOX_RO_LEN])sb->ro,
+		    sb->nro, ".", SANDBOX_LL_ALL, err, sizeof(err)) == -1)
+			fatalx("landlock: %s", err);
+		log_info("landlock ABI %d: %s read-write, %zu paths read-only",
+		    sandbox_landlock_abi(), sb->chroot, sb->nro);
+	}
+}
+
+/*
+ * Landlock, without libc wrappers.  The rights are defined here because
+ * the build host's headers may predate the running kernel's ABI.
+ */
+#define LL_FS_EXECUTE		(1ULL << 0)
+#define LL_FS_WRITE_FILE	(1ULL << 1)
+#define LL_FS_READ_FILE		(1ULL << 2)
+#define LL_FS_READ_DIR		(1ULL << 3)
+#define LL_FS_REMOVE_DIR	(1ULL << 4)
+#define LL_FS_REMOVE_FILE	(1ULL << 5)
+#define LL_FS_MAKE_REG		(1ULL << 8)
+#define LL_FS_REFER		(1ULL << 13)	/* ABI 2 */
+#define LL_FS_TRUNCATE		(1ULL << 14)	/* ABI 3 */
+#define LL_FS_IOCTL_DEV		(1ULL << 15)	/* ABI 5 */
+#define LL_NET_BIND_TCP		(1ULL << 0)	/* ABI 4 */
+#define LL_NET_CONNECT_TCP	(1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX	(1ULL << 0)	/* ABI 6 */
+#define LL_SCOPE_SIGNAL		(1ULL << 1)
+#define LL_FILE_RIGHTS		(LL_FS_EXECUTE | LL_FS_WRITE_FILE | \
+				 LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+				 LL_FS_IOCTL_DEV)
+
+struct ll_ruleset_attr {
+	uint64_t	fs;
+	uint64_t	net;
+	uint64_t	scoped;
+};
+
+struct ll_path_beneath {
+	uint64_t	allowed;
+	int32_t		parent_fd;
+} __attribute__((packed));
+
+int
+sandbox_landlock_abi(void)
+{
+	long abi;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	return abi < 0 ? 0 : (int)abi;
+}
+
+static int
+ll_add(int rfd, const char *path, uint64_t rights, uint64_t handled,
+    int optional, char *err, size_t errlen)
+{
+	struct ll_path_beneath	pb;
+	struct stat		st;
+	int			fd;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
+		if (optional && errno == ENOENT)
+			return 0;
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		rights &= LL_FILE_RIGHTS;
+	pb.allowed = rights & handled;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		(void)snprintf(err, errlen, "rule for %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+int
+sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
+    const char *rw, int rw_mode, char *err, size_t errlen)
+{
+	struct ll_ruleset_attr	 a;
+	size_t			 asz, i;
+	uint64_t		 rights;
+	int			 abi, rfd;
+
+	if ((abi = sandbox_landlock_abi()) < 1) {
+		(void)snprintf(err, errlen, "the kernel has no Landlock "
+		    "(needs Linux 5.13 with lsm=landlock)");
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.fs = (1ULL << 13) - 1;
+	if (abi >= 2)
+		a.fs |= LL_FS_REFER;
+	if (abi >= 3)
+		a.fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		a.fs |= LL_FS_IOCTL_DEV;
+	asz = sizeof(a.fs);
+	if (abi >= 4) {
+		a.net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		asz = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		asz = sizeof(a);
+	}
+	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &a, asz,
+	    0)) == -1) {
+		(void)snprintf(err, errlen, "landlock_create_ruleset: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < nro; i++)
+		if (ll_add(rfd, ro[i], LL_FS_EXECUTE | LL_FS_READ_FILE |
+		    LL_FS_READ_DIR, a.fs, 1, err, errlen) == -1)
+			goto fail;
+	if (rw != NULL) {
+		if (rw_mode == SANDBOX_LL_ALL)
+			rights = a.fs;
+		else if (rw_mode == SANDBOX_LL_FILES)
+			rights = LL_FS_READ_FILE | LL_FS_READ_DIR |
+			    LL_FS_WRITE_FILE | LL_FS_MAKE_REG |
+			    LL_FS_REMOVE_FILE | LL_FS_TRUNCATE;
+		else
+			rights = LL_FS_EXECUTE | LL_FS_READ_FILE |
+			    LL_FS_READ_DIR;
+		if (ll_add(rfd, rw, rights, a.fs, 0, err, errlen) == -1)
+			goto fail;
+	}
+	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
+		(void)snprintf(err, errlen, "landlock_restrict_self: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	(void)close(rfd);
+	return 0;
+fail:
+	(void)close(rfd);
+	return -1;
 }
 
 void

@@ -18,6 +18,12 @@
  * Any failure is fatal.  Services name their files relative to the current
  * directory, which is the jail's root (or, not run by root, the jail
  * directory itself).
+ *
+ * A profile with "landlock" (the scheduler, which execs Python) is not
+ * chrooted: sandbox_jail() changes into the jail directory and, after
+ * no_new_privs, restricts the process with Landlock to the jail (every
+ * right) and the profile's paths (read and execute only).  A kernel
+ * without Landlock makes that fatal.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -35,6 +41,8 @@
 #define FD_FIRST_FREE	7
 
 #define START_MAX	(64 * 1024)
+#define SANDBOX_MAX_RO	16
+#define SANDBOX_RO_LEN	128
 
 struct sandbox {
 	char		 service[32];
@@ -45,6 +53,9 @@ struct sandbox {
 	uint64_t	 caps;
 	int		 debug;
 	pid_t		 launcher;	/* our parent */
+	int		 landlock;	/* no chroot: Landlock instead */
+	size_t		 nro;
+	char		 ro[SANDBOX_MAX_RO][SANDBOX_RO_LEN];
 	yajl_val	 doc;		/* whole start-up document */
 	yajl_val	 config;	/* its "config" object (borrowed) */
 };
@@ -55,6 +66,28 @@ void	sandbox_start(struct sandbox *, const char *expect_service);
 void	sandbox_jail(struct sandbox *);
 /* Install the seccomp program from FD_SECCOMP on every thread. */
 void	sandbox_seal(struct sandbox *);
+/*
+ * Landlock rights for sandbox_landlock(): read and execute (the profile's
+ * paths), and everything (the scheduler's jail).
+ */
+#define SANDBOX_LL_RO		1
+#define SANDBOX_LL_ALL		2
+#define SANDBOX_LL_FILES	3	/* read, write, create, remove regular
+					 * files; no directories, links,
+					 * devices, sockets or fifos; no exec */
+/*
+ * Restrict the calling process (and its future children) with a new
+ * Landlock layer: paths ro[0..nro) read-only (missing ones are skipped),
+ * rw with the rights rw_mode (or no rw when NULL), nothing else; TCP bind
+ * and connect denied where the kernel handles them (ABI 4), abstract Unix
+ * sockets and signals scoped to the layer (ABI 6).  Needs no_new_privs.
+ * 0, or -1 with err (no Landlock in the kernel, a bad path).  Used by
+ * sandbox_jail() and by the scheduler for each inspection child.
+ */
+int	sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
+	    const char *rw, int rw_mode, char *err, size_t errlen) WUR;
+/* The highest Landlock ABI of the kernel, or 0 if it has none. */
+int	sandbox_landlock_abi(void);
 /* Release the start-up document. */
 void	sandbox_free(struct sandbox *);
 

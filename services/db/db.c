@@ -12,8 +12,10 @@
  * The start-up document's config "mode" selects what the process does:
  * "serve" (the service, the default), or one of the one-shot modes of
  * `mupif-central db export|import`: "export" writes the database to fd 1,
- * "import" reads an export from fd 0 (db_export.c), then the process
- * exits 0 or 1 with a log line on fd 2.  Those get the same jail, user,
+ * "import" reads an export from fd 0 (db_export.c), "user-add" reads one
+ * user document from fd 0 and runs user.insert on it (`mupif-central user
+ * add`; the CLI made the password hash), then the process exits 0 or 1
+ * (3: that user exists already) with a log line on fd 2.  Those get the same jail, user,
  * profile and allowlist as the service, and no broker channel (fd 3 is
  * not there); they do not seed the database.
  */
@@ -95,6 +97,38 @@ serve(struct bchan *bc, struct db_backend *b, struct msg *m)
 }
 
 /*
+ * user-add, once, after the seal: one JSON document (at most 64 KiB) on
+ * fd 0, checked and stored by user.insert as if auth had sent it.  0
+ * added, 3 the mail is taken, 1 anything else (the reason on fd 2).
+ */
+static int
+user_add(struct db_backend *b)
+{
+	yajl_gen	 g;
+	char		*doc = NULL, err[256];
+	size_t		 len = 0;
+	int		 st, fd = -1;
+
+	if (util_read_fd(STDIN_FILENO, 64 * 1024, &doc, &len) == -1) {
+		log_warn("user add: reading the user document");
+		return 1;
+	}
+	if ((g = json_gen_new()) == NULL)
+		fatal("yajl_gen_alloc");
+	st = db_dispatch(b, MSG_USER_INSERT, doc, len, -1, &fd, g, err,
+	    sizeof(err));
+	explicit_bzero(doc, len);
+	free(doc);
+	yajl_gen_free(g);
+	if (st == MST_OK) {
+		log_info("user added");
+		return 0;
+	}
+	log_warnx("user add: %s", err);
+	return st == MST_CONFLICT ? 3 : 1;
+}
+
+/*
  * export or import, once, after the seal.  The database's name, never the
  * URI, goes into the log line.
  */
@@ -134,7 +168,7 @@ main(int argc, char *argv[])
 	if ((mode = json_get_str(sb.config, "mode")) == NULL)
 		mode = "serve";
 	if (strcmp(mode, "serve") != 0 && strcmp(mode, "export") != 0 &&
-	    strcmp(mode, "import") != 0)
+	    strcmp(mode, "import") != 0 && strcmp(mode, "user-add") != 0)
 		fatalx("start-up document: unknown mode");
 	serving = strcmp(mode, "serve") == 0;
 	if (serving && bchan_init(&bc, FD_BROKER) == -1)
@@ -143,7 +177,7 @@ main(int argc, char *argv[])
 	 * terminal. */
 	if (!serving)
 		log_procinit(strcmp(mode, "export") == 0 ? "db export" :
-		    "db import");
+		    strcmp(mode, "import") == 0 ? "db import" : "user add");
 	/* SIGTERM keeps its default action: every write is one SQLite
 	 * transaction, so dying between requests loses nothing (an import
 	 * is one transaction too). */
@@ -182,7 +216,8 @@ main(int argc, char *argv[])
 	/* The URI may hold a password: wipe it before it is freed. */
 	explicit_bzero((char *)(uintptr_t)uri, strlen(uri));
 	if (!serving) {
-		rc = oneshot(b, strcmp(mode, "import") == 0, where);
+		rc = strcmp(mode, "user-add") == 0 ? user_add(b) :
+		    oneshot(b, strcmp(mode, "import") == 0, where);
 		sandbox_free(&sb);
 		b->close(b);
 		return rc;

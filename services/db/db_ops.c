@@ -197,7 +197,10 @@ static int
 check_fields(struct ctx *c, yajl_val v, const struct field *f,
     const char *what)
 {
-	size_t	i, j;
+	static const char *const dbref[] = { "where", "id", NULL };
+	const char	*bad;
+	yajl_val	 p;
+	size_t		 i, j;
 
 	if (v == NULL || !YAJL_IS_OBJECT(v))
 		return fail(c, MST_BADREQ, "%s: not an object", what);
@@ -222,6 +225,13 @@ check_fields(struct ctx *c, yajl_val v, const struct field *f,
 	    !db_id_ok(json_get_str(v, "_id")))
 		return fail(c, MST_BADREQ, "%s: \"_id\" is not a 24-hex id",
 		    what);
+	/* parent is a DbRef (spec 2.2): {"where": str, "id": str} or null. */
+	if ((p = json_get(v, "parent")) != NULL && YAJL_IS_OBJECT(p) &&
+	    (json_only_keys(p, dbref, &bad) == -1 ||
+	    !type_ok(json_get(p, "where"), T_STR) ||
+	    !type_ok(json_get(p, "id"), T_STR)))
+		return fail(c, MST_BADREQ, "%s: \"parent\" must be "
+		    "{\"where\": string, \"id\": string} or null", what);
 	return MST_OK;
 }
 
@@ -1587,6 +1597,99 @@ op_exec_set_io_item(struct ctx *c, yajl_val v)
 
 /* ----- settings, statistics, logs ----- */
 
+/*
+ * execution.set_edm {"_id", "name", "id": str} or {"_id", "name",
+ * "ids": [str]}: bind the execution's EDMMapping entry named name to one
+ * EDM object (id) or a list (ids), as PATCH .../set_onto_base_object_id
+ * and ..._ids do.  The whole EDMMapping array is rewritten; a concurrent
+ * writer of the same execution's mappings (there is one runner per
+ * execution) could lose an update, as in mupifDB.
+ */
+static int
+op_exec_set_edm(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "name", "id", "ids", NULL };
+	yajl_val	 ex, maps, idv, idsv;
+	struct db_set	 set;
+	const char	*id, *name;
+	char		*doc, *arr, e[64];
+	size_t		 i, j;
+	int		 st, hits = 0, matched = 0;
+	yajl_gen	 g;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (name = arg_str(c, v, "name", 256, &st)) == NULL)
+		return st;
+	idv = json_get(v, "id");
+	idsv = json_get(v, "ids");
+	if ((idv == NULL) == (idsv == NULL))
+		return fail(c, MST_BADREQ, "give exactly one of id and ids");
+	if (idv != NULL && !type_ok(idv, T_STR | T_NULL))
+		return fail(c, MST_BADREQ, "id must be a string");
+	if (idsv != NULL) {
+		if (!YAJL_IS_ARRAY(idsv) || idsv->u.array.len > 10000)
+			return fail(c, MST_BADREQ, "ids must be a list of "
+			    "strings");
+		for (i = 0; i < idsv->u.array.len; i++)
+			if (!YAJL_IS_STRING(idsv->u.array.values[i]) ||
+			    strlen(idsv->u.array.values[i]->u.string) > 256)
+				return fail(c, MST_BADREQ, "ids must be a list "
+				    "of strings");
+	}
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "Execution with uid=%s or EDM mapping with "
+		    "name=%.256s not found.", id, name);
+	ex = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	maps = json_get(ex, "EDMMapping");
+	if ((g = json_gen_new()) == NULL) {
+		yajl_tree_free(ex);
+		return fail(c, MST_INTERNAL, "out of memory");
+	}
+	(void)yajl_gen_array_open(g);
+	for (i = 0; maps != NULL && YAJL_IS_ARRAY(maps) &&
+	    i < maps->u.array.len; i++) {
+		yajl_val	 m = maps->u.array.values[i];
+		const char	*mn = json_get_str(m, "Name");
+		const char	*field = idv != NULL ? "id" : "ids";
+
+		if (!YAJL_IS_OBJECT(m) || mn == NULL || strcmp(mn, name) != 0 ||
+		    hits > 0) {
+			json_gen_val(g, m);
+			continue;
+		}
+		hits++;
+		(void)yajl_gen_map_open(g);
+		for (j = 0; j < m->u.object.len; j++) {
+			if (strcmp(m->u.object.keys[j], field) == 0)
+				continue;
+			json_gen_cstr(g, m->u.object.keys[j]);
+			json_gen_val(g, m->u.object.values[j]);
+		}
+		json_gen_cstr(g, field);
+		json_gen_val(g, idv != NULL ? idv : idsv);
+		(void)yajl_gen_map_close(g);
+	}
+	(void)yajl_gen_array_close(g);
+	yajl_tree_free(ex);
+	arr = gen_take(g);
+	if (hits == 0) {
+		free(arr);
+		return fail(c, MST_NOTFOUND, "Execution with uid=%s or EDM "
+		    "mapping with name=%.256s not found.", id, name);
+	}
+	if (arr == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	set = (struct db_set){ "EDMMapping", arr };
+	st = c->b->update(c->b, DC_EXECUTIONS, id, NULL, 0, &set, 1, &matched);
+	free(arr);
+	if (st != MST_OK)
+		return fail(c, st, "update failed");
+	return gen_execution(c, id);
+}
+
 static int
 op_settings_get(struct ctx *c, yajl_val v)
 {
@@ -2010,6 +2113,148 @@ op_session_get(struct ctx *c, yajl_val v, int delete)
 	    "remove failed");
 }
 
+/*
+ * A session's expires_at as seconds since the epoch.  The auth service
+ * writes it as util_iso_time() does ("2026-12-02T13:22:05.000Z"), which is
+ * also how the MongoDB backend shows the BSON date of a session mupifDB
+ * made; a "+00:00" offset or no zone at all (mupifDB's naive UTC) is read
+ * as UTC too.  Anything else is -1: such a session counts as expired.
+ */
+static int
+session_expiry(const char *s, int64_t *out)
+{
+	struct tm	 tm;
+	const char	*p;
+	int		 f[6], i, j;
+	time_t		 t;
+	static const int w[6] = { 4, 2, 2, 2, 2, 2 };
+	static const char sep[6] = { '-', '-', 'T', ':', ':', '\0' };
+
+	if (s == NULL)
+		return -1;
+	for (i = 0, p = s; i < 6; i++) {
+		for (f[i] = 0, j = 0; j < w[i]; j++, p++) {
+			if (*p < '0' || *p > '9')
+				return -1;
+			f[i] = f[i] * 10 + (*p - '0');
+		}
+		if (sep[i] != '\0' && *p++ != sep[i])
+			return -1;
+	}
+	if (*p == '.') {
+		for (p++, j = 0; *p >= '0' && *p <= '9' && j < 9; p++, j++)
+			;
+		if (j == 0)
+			return -1;
+	}
+	if (!(*p == '\0' || strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0))
+		return -1;
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = (int64_t)t;
+	return 0;
+}
+
+/* Remove the session document d (its _id); errors are only logged: the
+ * caller answers "not found" either way. */
+static void
+session_drop(struct ctx *c, yajl_val d)
+{
+	const char	*id = json_get_str(d, "_id");
+	int		 matched = 0;
+
+	if (db_id_ok(id) &&
+	    c->b->remove(c->b, DC_SESSIONS, id, &matched) != MST_OK)
+		log_warnx("session.user: could not delete a stale session");
+}
+
+/*
+ * session.user {"session_token"}: who holds a session, for the api's
+ * authentication (spec 6.2 c, d): {"user_id", "mail", "name", "surname",
+ * "rights_admin", "expires_at"}; never the password hash.  A session
+ * whose expires_at is not in the future (or unreadable) is "not found";
+ * one whose user is gone is deleted, as mupifDB does.
+ */
+static int
+op_session_user(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "session_token", NULL };
+	struct db_cond	 cond = { "session_token", DV_STR, NULL, 0 };
+	struct db_query	 q = { DC_SESSIONS, &cond, 1, NULL, 0, 0, 0 };
+	yajl_val	 s = NULL, u = NULL, x;
+	const char	*uid;
+	char		*doc, e[64];
+	int64_t		 exp;
+	int		 st, admin = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (cond.s = arg_str(c, v, "session_token", 128, &st)) == NULL)
+		return st;
+	if ((st = find_one(c, &q, &doc)) != MST_OK)
+		return fail(c, st, "Session either does not exist, has "
+		    "expired, or has been revoked.");
+	s = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (s == NULL)
+		return fail(c, MST_INTERNAL, "session unreadable");
+	if (session_expiry(json_get_str(s, "expires_at"), &exp) == -1 ||
+	    exp <= util_wall_ms() / 1000) {
+		yajl_tree_free(s);
+		return fail(c, MST_NOTFOUND, "Session either does not exist, "
+		    "has expired, or has been revoked.");
+	}
+	uid = json_get_str(s, "user_id");
+	if (!db_id_ok(uid) ||
+	    (st = c->b->get(c->b, DC_USERS, uid, &doc)) == MST_NOTFOUND) {
+		session_drop(c, s);
+		yajl_tree_free(s);
+		return fail(c, MST_NOTFOUND, "User linked to session not found");
+	}
+	if (st != MST_OK) {
+		yajl_tree_free(s);
+		return fail(c, st, "user lookup failed");
+	}
+	u = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (u == NULL) {
+		yajl_tree_free(s);
+		return fail(c, MST_INTERNAL, "user unreadable");
+	}
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_str(c->g, "user_id", uid);
+	json_gen_kv_str(c->g, "mail", json_get_str(u, "mail") != NULL ?
+	    json_get_str(u, "mail") : "");
+	json_gen_kv_str(c->g, "name", json_get_str(u, "name") != NULL ?
+	    json_get_str(u, "name") : "");
+	json_gen_kv_str(c->g, "surname", json_get_str(u, "surname") != NULL ?
+	    json_get_str(u, "surname") : "");
+	if (json_get_bool(u, "rights_admin", &admin) == -1)
+		admin = 0;
+	json_gen_cstr(c->g, "rights_admin");
+	(void)yajl_gen_bool(c->g, admin);
+	json_gen_cstr(c->g, "expires_at");
+	if ((x = json_get(s, "expires_at")) != NULL && YAJL_IS_STRING(x))
+		json_gen_cstr(c->g, x->u.string);
+	else
+		(void)yajl_gen_null(c->g);
+	(void)yajl_gen_map_close(c->g);
+	yajl_tree_free(s);
+	yajl_tree_free(u);
+	return MST_OK;
+}
+
 /* ----- counts and dispatch ----- */
 
 static int
@@ -2097,6 +2342,7 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	case MSG_EXEC_CLAIM:		st = op_exec_claim(&c, v); break;
 	case MSG_EXEC_FINISH:		st = op_exec_finish(&c, v); break;
 	case MSG_EXEC_SET_IO_ITEM:	st = op_exec_set_io_item(&c, v); break;
+	case MSG_EXEC_SET_EDM:		st = op_exec_set_edm(&c, v); break;
 	case MSG_IODATA_GET:
 		st = op_get_by_id(&c, v, DC_IODATA);
 		break;
@@ -2118,6 +2364,7 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 		break;
 	case MSG_SESSION_GET:		st = op_session_get(&c, v, 0); break;
 	case MSG_SESSION_DELETE:	st = op_session_get(&c, v, 1); break;
+	case MSG_SESSION_USER:		st = op_session_user(&c, v); break;
 	default:
 		st = fail(&c, MST_BADREQ, "operation %s is not served here",
 		    msg_type_name(type));

@@ -36,6 +36,10 @@
 #include "sandbox.h"
 #include "banned.h"
 
+#ifdef MUPIF_TEST_HOOKS
+#define TEST_POOL	48	/* memfds for /__test/call_data/ */
+#endif
+
 struct cached {
 	char		*body;
 	size_t		 len;
@@ -57,6 +61,10 @@ static struct safeapi {
 	volatile sig_atomic_t	 quit;
 #ifdef MUPIF_TEST_HOOKS
 	int			 test_fd;	/* made before the seal */
+#ifdef MUPIF_TEST_HOOKS
+	int			 test_pool[TEST_POOL];	/* one use each */
+	size_t			 test_next;
+#endif
 #endif
 } S;
 
@@ -314,6 +322,103 @@ serve_test_call_fd(struct MHD_Connection *c, const char *op)
 	return respond(c, MHD_HTTP_OK, body, (size_t)n, NULL, 0);
 }
 
+/*
+ * Test builds only: /__test/call_data/<op>?payload=<JSON>&data=<base64url>
+ * sends op with that payload and a memfd holding the decoded data (one of
+ * TEST_POOL made before the seal: the filter has no memfd_create; none
+ * when data is empty), waits
+ * up to 60 s, and answers 200 with the reply's payload as the body and
+ * its status in X-Mupif-Status.  Drives sched.inspect in
+ * tests/integration/test_14_inspect.py under a test copy of the policy.
+ */
+static enum MHD_Result
+serve_test_call_data(struct MHD_Connection *c, const char *op)
+{
+	struct MHD_Response	*r;
+	const char		*payload, *data;
+	unsigned char		*bin;
+	char			*reply = NULL;
+	size_t			 binlen = 0, rlen = 0, dl;
+	int			 type, st, fd;
+	enum MHD_Result		 ret;
+
+	if ((type = msg_type_lookup(op, strlen(op))) < 0)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "unknown op");
+	payload = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "payload");
+	data = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "data");
+	if (payload == NULL || data == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "payload, data");
+	if ((dl = strlen(data)) == 0) {	/* no descriptor at all */
+		st = bchan_call(&S.bc, (unsigned)type, NULL, payload,
+		    strlen(payload), 60000, &reply, &rlen);
+		goto answer;
+	}
+	if (S.test_next == TEST_POOL)
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "test memfd pool used up");
+	fd = S.test_pool[S.test_next++];
+	if ((bin = malloc(dl + 1)) == NULL)
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "oom");
+	if (sodium_base642bin(bin, dl + 1, data, dl, NULL, &binlen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    util_write_all(fd, bin, binlen) == -1 ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
+		free(bin);
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "bad data");
+	}
+	free(bin);
+	st = bchan_call_fd(&S.bc, (unsigned)type, NULL, payload,
+	    strlen(payload), fd, 60000, &reply, &rlen, NULL);
+	(void)close(fd);
+answer:
+	r = MHD_create_response_from_buffer(rlen, reply != NULL ? reply : "",
+	    MHD_RESPMEM_MUST_COPY);
+	free(reply);
+	if (r == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "X-Mupif-Status",
+	    msg_status_name((unsigned)st));
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * Test builds only: /__test/call_json/<op>?payload=<JSON> sends op with
+ * that payload (no descriptor) and answers 200 with the reply's payload
+ * as the body and its status in X-Mupif-Status.  Drives the auth service
+ * in tests/integration/test_12_auth.py under a test copy of the policy.
+ */
+static enum MHD_Result
+serve_test_call_json(struct MHD_Connection *c, const char *op)
+{
+	struct MHD_Response	*r;
+	const char		*payload;
+	char			*reply = NULL;
+	size_t			 rlen = 0;
+	int			 type, st;
+	enum MHD_Result		 ret;
+
+	if ((type = msg_type_lookup(op, strlen(op))) < 0)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "unknown op");
+	if ((payload = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "payload")) == NULL)
+		return respond_error(c, MHD_HTTP_NOT_FOUND, "payload");
+	st = bchan_call(&S.bc, (unsigned)type, NULL, payload, strlen(payload),
+	    S.call_timeout_ms, &reply, &rlen);
+	r = MHD_create_response_from_buffer(rlen, reply != NULL ? reply : "",
+	    MHD_RESPMEM_MUST_COPY);
+	free(reply);
+	if (r == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "X-Mupif-Status",
+	    msg_status_name((unsigned)st));
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Test builds only: /__test/burst/<tag>/<n> makes n log.insert requests
  * {"tag", "seq"} one after the other and answers with the seq numbers the
  * db acknowledged (the durability test kills the db meanwhile; its test
@@ -566,6 +671,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return serve_test_call(c, url + 13);
 	if (strncmp(url, "/__test/call_fd/", 16) == 0)
 		return serve_test_call_fd(c, url + 16);
+	if (strncmp(url, "/__test/call_data/", 18) == 0)
+		return serve_test_call_data(c, url + 18);
+	if (strncmp(url, "/__test/call_json/", 18) == 0)
+		return serve_test_call_json(c, url + 18);
 	if (strcmp(url, "/__test/malformed") == 0)
 		return serve_test_malformed(c);
 	if (strncmp(url, "/__test/burst/", 14) == 0)
@@ -656,6 +765,11 @@ main(int argc, char *argv[])
 #ifdef MUPIF_TEST_HOOKS
 	if ((S.test_fd = memfd_create("test", MFD_CLOEXEC)) == -1)
 		fatal("memfd_create");
+	for (S.test_next = 0; S.test_next < TEST_POOL; S.test_next++)
+		if ((S.test_pool[S.test_next] = memfd_create("test",
+		    MFD_CLOEXEC)) == -1)
+			fatal("memfd_create");
+	S.test_next = 0;
 #endif
 	if ((info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
 		fatalx("no epoll descriptor from libmicrohttpd");

@@ -20,7 +20,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("MUPIF_BUILD", ROOT / "build-asan"))
 CENTRAL = BUILD / "mupif-central"
-SERVICES = ("broker", "db", "safeapi", "nameserver")
+SERVICES = ("broker", "db", "auth", "api", "safeapi", "nameserver",
+            "scheduler")
 
 
 def free_ports(n):
@@ -59,6 +60,14 @@ class Node:
         self.prefix = list(prefix)     # e.g. setpriv, to run as non-root
         self.dir = Path(tmp)
         self.dir.mkdir(parents=True, exist_ok=True)
+        # The scheduler is not chrooted: Python imports a workflow by its
+        # absolute path, so the scheduler's user must be able to search
+        # the directories above persistent/ (pytest makes them 0700).
+        if os.geteuid() == 0:
+            for d in [self.dir, *self.dir.parents]:
+                st = d.stat()
+                if st.st_uid == 0 and not st.st_mode & 0o001:
+                    d.chmod((st.st_mode & 0o7777) | 0o011)
         self.persist = self.dir / "persistent"
         self.port, *ports = free_ports(4)
         self.conf = self.dir / "node.conf"

@@ -85,8 +85,8 @@ def test_01_08_status_command(node):
     import json
     doc = json.loads(j.stdout)
     assert doc["all_confined"] is True
-    assert {s["name"] for s in doc["services"]} == {"broker", "db", "safeapi",
-                                                    "nameserver"}
+    from conftest import SERVICES
+    assert {s["name"] for s in doc["services"]} == set(SERVICES)
 
 
 def test_01_09_no_cache_is_rate_limited(fresh_node):

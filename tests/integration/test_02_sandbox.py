@@ -9,8 +9,10 @@ import pytest
 
 from conftest import SERVICES, proc_status
 
-USERS = {"broker": "mupif-broker", "db": "mupif-db",
-         "safeapi": "mupif-safeapi", "nameserver": "mupif-ns"}
+USERS = {"broker": "mupif-broker", "db": "mupif-db", "api": "mupif-api",
+         "auth": "mupif-auth",
+         "safeapi": "mupif-safeapi", "nameserver": "mupif-ns",
+         "scheduler": "mupif-sched"}
 
 
 @pytest.mark.parametrize("svc", SERVICES)
@@ -31,6 +33,7 @@ def test_02_01_proc_status(node, svc):
 
 @pytest.mark.parametrize("svc,jail", [("broker", "audit"), ("db", "db"),
                                       ("safeapi", "run/empty"),
+                                      ("api", "run/empty"),
                                       ("nameserver", "nameserver")])
 def test_02_02_jail_and_namespaces(node, svc, jail):
     pid = node.pids()[svc]

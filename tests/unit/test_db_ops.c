@@ -901,6 +901,184 @@ test_users_sessions(void **state)
 	    "{\"session_token\":\"tok-1\"}", NULL), MST_NOTFOUND);
 }
 
+/* An operation's status and error text (for the detail messages). */
+static int
+call_detail(struct db_backend *b, unsigned type, const char *req,
+    char *err, size_t errlen)
+{
+	yajl_gen	g = json_gen_new();
+	int		st, fd = -1;
+
+	assert_non_null(g);
+	err[0] = '\0';
+	st = db_dispatch(b, type, req, strlen(req), -1, &fd, g, err, errlen);
+	yajl_gen_free(g);
+	return st;
+}
+
+/* session.user: the user behind a live session, never the hash; expired,
+ * unreadable or absent sessions are "not found"; a session whose user is
+ * gone is deleted. */
+static void
+test_session_user(void **state)
+{
+	static const char *const live[] = {
+		"2099-01-02T03:04:05.000Z",	/* as auth writes it */
+		"2099-01-02T03:04:05+00:00",
+		"2099-01-02T03:04:05.123456",	/* mupifDB's naive UTC */
+	};
+	static const char *const dead[] = {
+		"2001-01-02T03:04:05.000Z",	/* past */
+		"tomorrow",
+		"2099-01-02T03:04:05+02:00",	/* other zones: not ours */
+		"2099-13-02T03:04:05Z",
+		"2099-01-02 03:04:05Z",
+		"2099-01-02T03:04:05.Z",
+		"",
+	};
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 id[DB_ID_LEN + 1], req[256], err[256];
+	const char		*keys[] = { "user_id", "mail", "name",
+				    "surname", "rights_admin", "expires_at" };
+	size_t			 i;
+
+	assert_int_equal(call(b, MSG_USER_INSERT, "{\"mail\":\"s@x.test\","
+	    "\"password\":\"$argon2id$secret-hash\",\"name\":\"s@x.test\","
+	    "\"surname\":\"User\",\"rights_admin\":true}", &v), MST_OK);
+	(void)strlcpy(id, str(v, "_id"), sizeof(id));
+	yajl_tree_free(v);
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		(void)snprintf(req, sizeof(req), "{\"user_id\":\"%s\","
+		    "\"session_token\":\"live-%zu\",\"expires_at\":\"%s\"}",
+		    id, i, live[i]);
+		assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL),
+		    MST_OK);
+		(void)snprintf(req, sizeof(req),
+		    "{\"session_token\":\"live-%zu\"}", i);
+		assert_int_equal(call(b, MSG_SESSION_USER, req, &v), MST_OK);
+		assert_true(YAJL_IS_OBJECT(v));
+		assert_int_equal(v->u.object.len, 6);
+		for (size_t k = 0; k < 6; k++)
+			assert_string_equal(v->u.object.keys[k], keys[k]);
+		assert_string_equal(str(v, "user_id"), id);
+		assert_string_equal(str(v, "mail"), "s@x.test");
+		assert_string_equal(str(v, "name"), "s@x.test");
+		assert_string_equal(str(v, "surname"), "User");
+		assert_true(YAJL_IS_TRUE(json_get(v, "rights_admin")));
+		assert_string_equal(str(v, "expires_at"), live[i]);
+		assert_null(json_get(v, "password"));
+		yajl_tree_free(v);
+	}
+	for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++) {
+		(void)snprintf(req, sizeof(req), "{\"user_id\":\"%s\","
+		    "\"session_token\":\"dead-%zu\",\"expires_at\":\"%s\"}",
+		    id, i, dead[i]);
+		assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL),
+		    MST_OK);
+		(void)snprintf(req, sizeof(req),
+		    "{\"session_token\":\"dead-%zu\"}", i);
+		if (call_detail(b, MSG_SESSION_USER, req, err, sizeof(err)) !=
+		    MST_NOTFOUND)
+			fail_msg("expires_at \"%s\" accepted", dead[i]);
+		assert_string_equal(err, "Session either does not exist, has "
+		    "expired, or has been revoked.");
+	}
+	assert_int_equal(call_detail(b, MSG_SESSION_USER,
+	    "{\"session_token\":\"nope\"}", err, sizeof(err)), MST_NOTFOUND);
+	assert_string_equal(err, "Session either does not exist, has "
+	    "expired, or has been revoked.");
+
+	/* The user is gone: not found, and the session is deleted. */
+	(void)snprintf(req, sizeof(req), "{\"user_id\":"
+	    "\"0123456789abcdef01234567\",\"session_token\":\"orphan\","
+	    "\"expires_at\":\"2099-01-01T00:00:00.000Z\"}");
+	assert_int_equal(call(b, MSG_SESSION_INSERT, req, NULL), MST_OK);
+	assert_int_equal(call_detail(b, MSG_SESSION_USER,
+	    "{\"session_token\":\"orphan\"}", err, sizeof(err)),
+	    MST_NOTFOUND);
+	assert_string_equal(err, "User linked to session not found");
+	assert_int_equal(call(b, MSG_SESSION_GET,
+	    "{\"session_token\":\"orphan\"}", NULL), MST_NOTFOUND);
+
+	/* Strict arguments. */
+	assert_int_equal(call(b, MSG_SESSION_USER, "{}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_SESSION_USER,
+	    "{\"session_token\":\"live-0\",\"x\":1}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_SESSION_USER,
+	    "{\"session_token\":5}", NULL), MST_BADREQ);
+}
+
+/* execution.set_edm: bind the EDMMapping entry by name (id or ids). */
+static void
+test_set_edm(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, m;
+	char			 id[DB_ID_LEN + 1], req[256];
+
+	make_workflow(b);
+	create(b, id);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\","
+	    "\"id\":\"obj1\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, &v), MST_OK);
+	m = json_get(v, "EDMMapping")->u.array.values[0];
+	assert_string_equal(str(m, "Name"), "e");
+	assert_string_equal(str(m, "id"), "obj1");
+	yajl_tree_free(v);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\","
+	    "\"ids\":[\"a\",\"b\"]}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_OK);
+	v = get_exec(b, id);
+	m = json_get(v, "EDMMapping")->u.array.values[0];
+	assert_string_equal(str(m, "id"), "obj1");	/* kept */
+	assert_int_equal(json_get(m, "ids")->u.array.len, 2);
+	yajl_tree_free(v);
+	/* Unknown mapping or execution: not found, nothing written. */
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"x\","
+	    "\"id\":\"o\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, "{\"_id\":"
+	    "\"000000000000000000000000\",\"name\":\"e\",\"id\":\"o\"}", NULL),
+	    MST_NOTFOUND);
+	/* Exactly one of id and ids, of the right types. */
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_BADREQ);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\","
+	    "\"id\":\"o\",\"ids\":[]}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_BADREQ);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\","
+	    "\"ids\":[1]}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_BADREQ);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"name\":\"e\","
+	    "\"id\":7}", id);
+	assert_int_equal(call(b, MSG_EXEC_SET_EDM, req, NULL), MST_BADREQ);
+	v = get_exec(b, id);
+	m = json_get(v, "EDMMapping")->u.array.values[0];
+	assert_string_equal(str(m, "id"), "obj1");
+	yajl_tree_free(v);
+}
+
+/* parent is a DbRef or null (spec 2.2), never any object. */
+static void
+test_parent_dbref(void **state)
+{
+	struct db_backend	*b = *state;
+
+	assert_int_equal(call(b, MSG_USECASE_INSERT, "{\"ucid\":\"p1\","
+	    "\"parent\":{\"where\":\"UseCases\",\"id\":\"x\"}}", NULL), MST_OK);
+	assert_int_equal(call(b, MSG_USECASE_INSERT, "{\"ucid\":\"p2\","
+	    "\"parent\":null}", NULL), MST_OK);
+	assert_int_equal(call(b, MSG_USECASE_INSERT, "{\"ucid\":\"p3\","
+	    "\"parent\":{\"where\":\"\",\"id\":{}}}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_USECASE_INSERT, "{\"ucid\":\"p4\","
+	    "\"parent\":{\"where\":\"a\"}}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_USECASE_INSERT, "{\"ucid\":\"p5\","
+	    "\"parent\":{\"where\":\"a\",\"id\":\"b\",\"x\":1}}", NULL),
+	    MST_BADREQ);
+}
+
 int
 main(void)
 {
@@ -918,6 +1096,9 @@ main(void)
 		T(test_files),
 		T(test_bad_input),
 		T(test_users_sessions),
+		T(test_session_user),
+		T(test_set_edm),
+		T(test_parent_dbref),
 	};
 #undef T
 

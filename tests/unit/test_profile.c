@@ -175,7 +175,36 @@ static const struct {
 	{ BASE "rlimit\n", FNAME ":4: rlimit needs a resource and a value" },
 	{ BASE "rlimit nofile 1 2\n",
 	  FNAME ":4: rlimit takes a resource and one value" },
+	/* landlock: absolute, plain paths, at most 16 */
+	{ BASE "landlock usr\n", FNAME ":4: bad landlock path \"usr\"" },
+	{ BASE "landlock /usr/../etc\n",
+	  FNAME ":4: bad landlock path \"/usr/../etc\"" },
+	{ BASE "landlock /usr/\n", FNAME ":4: bad landlock path \"/usr/\"" },
+	{ BASE "landlock //usr\n", FNAME ":4: bad landlock path \"//usr\"" },
+	{ BASE "landlock /a /b /c /d /e /f /g /h /i /j /k /l /m /n /o /p /q\n",
+	  FNAME ":4: more than 16 landlock paths" },
 };
+
+/* landlock: read-only paths beside the jail, instead of chroot. */
+static void
+test_landlock(void **state)
+{
+	struct profile	 pr;
+	char		 err[256];
+	const char	*t = BASE "landlock /usr /lib64 /etc/ld.so.cache\n"
+			    "landlock /opt/venv-3.11\n";
+
+	(void)state;
+	assert_int_equal(profile_parse(&pr, t, strlen(t), FNAME, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pr.landlock, 1);
+	assert_int_equal(pr.nlandlock, 4);
+	assert_string_equal(pr.landlock_ro[2], "/etc/ld.so.cache");
+	assert_string_equal(pr.landlock_ro[3], "/opt/venv-3.11");
+	assert_int_equal(profile_parse(&pr, BASE, strlen(BASE), FNAME, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pr.landlock, 0);
+}
 
 static void
 test_errors(void **state)
@@ -223,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_minimal_and_caps),
 		cmocka_unit_test(test_ns_str),
+		cmocka_unit_test(test_landlock),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nul_and_size),
 	};

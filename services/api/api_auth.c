@@ -1,0 +1,233 @@
+/*
+ * api_auth.c - who is asking (spec/rest-api.md 6.2): the access token
+ * from "Authorization: Bearer" or else the access_token cookie, checked
+ * with auth's public key (the api never holds the signing key), then the
+ * session and its user from the db (session.user), and the renewal of an
+ * old cookie token through auth.refresh.
+ *
+ * Trust: tokens and cookies are untrusted client bytes; token_verify()
+ * parses them (capped, fuzzed).  Tokens are never logged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "log.h"
+#include "parse_http.h"
+#include "banned.h"
+
+#define RENEW_AFTER_S	(30 * 60)	/* cookie renewal (6.2) */
+#define COOKIE_MAX_AGE	604800		/* 7 days */
+
+/* Decode a public key given as 64 hex digits or base64(url). */
+static int
+key_decode(const char *s, uint8_t pk[32])
+{
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	if (strlen(s) == 64)
+		return util_unhex(s, 32, pk);
+	if (sodium_base642bin(pk, 32, s, strlen(s), NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && n == 32)
+		return 0;
+	if (sodium_base642bin(pk, 32, s, strlen(s), NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0 && n == 32)
+		return 0;
+	return -1;
+}
+
+/* auth's token public key, asked once and cached (auth may start after
+ * us: until it answers, every authenticated request gets a 503). */
+int
+api_pubkey(uint8_t pk[32])
+{
+	yajl_val	 v;
+	char		*reply = NULL;
+	size_t		 len = 0;
+	int		 st, rc = -1;
+
+	(void)pthread_mutex_lock(&A.pk_mu);
+	if (A.have_pk) {
+		memcpy(pk, A.pk, 32);
+		(void)pthread_mutex_unlock(&A.pk_mu);
+		return 0;
+	}
+	st = api_call(MSG_AUTH_PUBKEY, NULL, "{}", 2, &reply, &len);
+	if (st == MST_OK && (v = api_parse_reply(reply, len)) != NULL) {
+		const char *k = json_get_str(v, "public_key");
+
+		if (k == NULL)
+			k = json_get_str(v, "pubkey");
+		if (key_decode(k, A.pk) == 0) {
+			A.have_pk = 1;
+			memcpy(pk, A.pk, 32);
+			rc = 0;
+			log_info("have the token public key from auth");
+		} else
+			log_warnx("auth.pubkey: unreadable answer");
+		yajl_tree_free(v);
+	} else if (st != MST_OK)
+		log_warnx("auth.pubkey: %s", msg_status_name((unsigned)st));
+	free(reply);
+	(void)pthread_mutex_unlock(&A.pk_mu);
+	return rc;
+}
+
+void
+api_set_cookie(struct api_resp *out, const char *token, int clear)
+{
+	(void)snprintf(out->cookie, sizeof(out->cookie),
+	    "access_token=%s; HttpOnly; Max-Age=%d; Path=/; SameSite=lax%s",
+	    clear ? "\"\"" : token, clear ? 0 : COOKIE_MAX_AGE,
+	    A.cookie_secure ? "; Secure" : "");
+}
+
+static int
+unauth(struct api_resp *out, const char *detail)
+{
+	resp_detail(out, MHD_HTTP_UNAUTHORIZED, detail);
+	out->www_auth = 1;
+	return -1;
+}
+
+/* ISO 8601 UTC ("2026-01-01T00:00:00[.ffffff][Z|+00:00]") to seconds;
+ * -1 if unreadable. */
+static int64_t
+iso_seconds(const char *s)
+{
+	struct tm	tm;
+	const char	*p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+int
+api_authenticate(struct api_req *r, struct api_resp *out)
+{
+	struct token_claims	 cl;
+	const char		*h, *ck;
+	char			 tok[TOKEN_MAX + 1], cookie[TOKEN_MAX + 1];
+	char			 req[160], *reply = NULL;
+	uint8_t			 pk[32];
+	yajl_val		 v;
+	size_t			 len = 0;
+	int64_t			 now = (int64_t)time(NULL), exp;
+	int			 st, have_cookie = 0, tr;
+
+	tok[0] = '\0';
+	h = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		h += 7;
+		while (*h == ' ')
+			h++;
+		if (strlcpy(tok, h, sizeof(tok)) >= sizeof(tok))
+			return unauth(out, "Invalid authentication credentials, "
+			    "token tampered or expired");
+	}
+	ck = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_COOKIE);
+	if (ck != NULL && cookie_get(ck, strlen(ck), "access_token", cookie,
+	    sizeof(cookie)) == 1 && cookie[0] != '\0')
+		have_cookie = 1;
+	if (tok[0] == '\0' && have_cookie)
+		(void)strlcpy(tok, cookie, sizeof(tok));
+	if (tok[0] == '\0')
+		return unauth(out, "Not authenticated: Missing access token");
+	if (api_pubkey(pk) == -1) {
+		resp_detail(out, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "The authentication service is not available.");
+		return -1;
+	}
+	tr = token_verify(pk, tok, strlen(tok), now, &cl);
+	explicit_bzero(cookie, sizeof(cookie));
+	if (tr != TOKEN_OK)
+		return unauth(out, "Invalid authentication credentials, token "
+		    "tampered or expired");
+	(void)snprintf(req, sizeof(req), "{\"session_token\":\"%s\"}", cl.sid);
+	st = api_call(MSG_SESSION_USER, NULL, req, strlen(req), &reply, &len);
+	if (st == MST_NOTFOUND) {
+		int nouser = reply != NULL && strstr(reply, "User linked") !=
+		    NULL;
+
+		free(reply);
+		return unauth(out, nouser ? "Not authenticated: User linked "
+		    "to session not found" : "Not authenticated: Session "
+		    "either does not exist, has expired, or has been "
+		    "revoked.");
+	}
+	if (st != MST_OK) {
+		resp_broker(out, st, reply, "session.user");
+		free(reply);
+		return -1;
+	}
+	v = api_parse_reply(reply, len);
+	free(reply);
+	if (v == NULL || json_get_str(v, "user_id") == NULL) {
+		yajl_tree_free(v);
+		resp_detail(out, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "unreadable session");
+		return -1;
+	}
+	exp = iso_seconds(json_get_str(v, "expires_at"));
+	if (exp != -1 && exp <= now) {
+		yajl_tree_free(v);
+		return unauth(out, "Not authenticated: Session either does not "
+		    "exist, has expired, or has been revoked.");
+	}
+	memset(&r->u, 0, sizeof(r->u));
+	(void)strlcpy(r->u.id, json_get_str(v, "user_id"), sizeof(r->u.id));
+	if (json_get_str(v, "mail") != NULL)
+		(void)strlcpy(r->u.mail, json_get_str(v, "mail"),
+		    sizeof(r->u.mail));
+	if (json_get_str(v, "name") != NULL)
+		(void)strlcpy(r->u.name, json_get_str(v, "name"),
+		    sizeof(r->u.name));
+	if (json_get_str(v, "surname") != NULL)
+		(void)strlcpy(r->u.surname, json_get_str(v, "surname"),
+		    sizeof(r->u.surname));
+	if (json_get_bool(v, "rights_admin", &r->u.admin) == -1)
+		r->u.admin = 0;
+	(void)strlcpy(r->u.sid, cl.sid, sizeof(r->u.sid));
+	yajl_tree_free(v);
+
+	/* A browser's cookie gets a fresh token once the one it used is
+	 * half an hour old (6.2); a failure here is not the request's. */
+	if (have_cookie && now - cl.iat >= RENEW_AFTER_S) {
+		char *rq;
+		size_t rl = strlen(tok) + 32;
+
+		if ((rq = malloc(rl)) != NULL) {
+			(void)snprintf(rq, rl, "{\"token\":\"%s\"}", tok);
+			reply = NULL;
+			st = api_call(MSG_AUTH_REFRESH, NULL, rq, strlen(rq),
+			    &reply, &len);
+			explicit_bzero(rq, rl);
+			free(rq);
+			if (st == MST_OK && (v = api_parse_reply(reply,
+			    len)) != NULL) {
+				const char *nt = json_get_str(v,
+				    "access_token");
+
+				if (nt != NULL)
+					(void)strlcpy(r->renew, nt,
+					    sizeof(r->renew));
+				yajl_tree_free(v);
+			}
+			if (reply != NULL)
+				explicit_bzero(reply, len);
+			free(reply);
+		}
+	}
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}

@@ -1,0 +1,4 @@
+class Spin:
+    def __init__(self):
+        while True:
+            pass

@@ -1,0 +1,3 @@
+class NoId:
+    def getAllMetadata(self):
+        return {"Description": "no ID", "Inputs": [], "Outputs": []}

@@ -1,0 +1,3 @@
+class Broken:
+    def getAllMetadata(self)
+        return {}
