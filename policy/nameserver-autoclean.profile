@@ -1,9 +1,10 @@
 # nameserver-autoclean.profile - the Pyro nameserver when ns_autoclean_s
-# is not 0.  Like nameserver.profile, but it keeps the host's network
-# namespace: autoclean probes registered endpoints with plain TCP
-# connects.  Only addresses inside ns_autoclean_nets are ever probed; that
-# check is in C (services/nameserver/ns_clean.c), since seccomp cannot see
-# a sockaddr.
+# is not 0 or ns_probe is on.  Like nameserver.profile, but it keeps the
+# host's network namespace: autoclean probes registered endpoints with
+# plain TCP connects, ns_probe (ns_jobmans.c) calls registered job
+# managers over Pyro5.  Only addresses inside ns_autoclean_nets are ever
+# connected to; that check is in C (ns_net_target in
+# services/nameserver/ns_clean.c), since seccomp cannot see a sockaddr.
 user        mupif-ns
 chroot      nameserver       # persistent/nameserver: nameserver.sqlite and its journal
 namespaces  ipc uts          # the host's network namespace, for the probes

@@ -11,7 +11,11 @@
  * outbound connection at all); with autoclean on (ns_autoclean_s) by
  * nameserver-autoclean.profile/.seccomp instead: the host's network
  * namespace and TCP connects, made only by ns_clean.c and only to
- * addresses inside ns_autoclean_nets (checked in C).
+ * addresses inside ns_autoclean_nets (checked in C).  ns_probe (the
+ * safe API's /jobmans-status2/, /scheduler-status2/ and /status2/'s
+ * "scheduler") picks the same profile: ns_rounds.c then speaks Pyro5 as
+ * a client to registered job managers and schedulers inside those
+ * networks (parse_jobman.c and parse_sched.c read their answers).
  *
  * One thread, one epoll loop.  Connections are long-lived and are never
  * closed for being idle (Python clients keep theirs for hours and do not
@@ -72,6 +76,10 @@ static struct {
 	long long		 autoclean_s;	/* 0: off */
 	char			 autoclean_nets[CIDR_MAX_TEXT + 1];
 	struct ns_clean		 clean;
+	int			 probe;		/* ns_probe */
+	long long		 probe_budget_ms;
+	struct ns_round		 jobmans;	/* ns.jobmans */
+	struct ns_round		 scheds;	/* ns.schedulers */
 	volatile sig_atomic_t	 quit;
 } S;
 
@@ -397,7 +405,8 @@ reply_list(const struct msg *m)
 }
 
 /* What the broker may ask: ns.ping (the safe API's "nameserver" status:
- * we are up and serving) and ns.list.  Anything else is refused. */
+ * we are up and serving), ns.list, ns.jobmans and ns.schedulers (answered
+ * when their round ends, ns_rounds.c).  Anything else is refused. */
 static int
 broker_event(void)
 {
@@ -414,6 +423,10 @@ broker_event(void)
 		bchan_reply(&S.bc, &m, MST_OK, "{\"ok\":true}", 11);
 	else if (m.hdr.type == MSG_NS_LIST && noargs)
 		reply_list(&m);
+	else if (m.hdr.type == MSG_NS_JOBMANS && noargs)
+		ns_round_request(&S.jobmans, &m);
+	else if (m.hdr.type == MSG_NS_SCHEDULERS && noargs)
+		ns_round_request(&S.scheds, &m);
 	else
 		bchan_reply(&S.bc, &m, MST_BADREQ, "{}", 2);
 	return 0;
@@ -464,6 +477,14 @@ config(struct sandbox *sb)
 
 		if (json_get_bool(sb->config, "write_protect", &b) == 0)
 			S.ns.write_protect = b;
+		if (json_get_bool(sb->config, "probe", &b) == 0)
+			S.probe = b;
+	}
+	S.probe_budget_ms = 1000;
+	if (json_get_int(sb->config, "probe_budget_ms", &v) == 0) {
+		if (v < 100 || v > 60000)
+			fatalx("bad probe_budget_ms");
+		S.probe_budget_ms = v;
 	}
 }
 
@@ -527,6 +548,26 @@ main(int argc, char *argv[])
 		    S.autoclean_s, nets, NS_CLEAN_GRACE_MS / 1000);
 	} else
 		log_info("autoclean off");
+	if (ns_round_init(&S.jobmans, JM_KIND_JOBMAN, &S.ns, &S.bc, S.ep,
+	    S.probe, S.probe ? S.autoclean_nets : "", S.probe_budget_ms, err,
+	    sizeof(err)) == -1 ||
+	    ns_round_init(&S.scheds, JM_KIND_SCHED, &S.ns, &S.bc, S.ep,
+	    S.probe, S.probe ? S.autoclean_nets : "", S.probe_budget_ms, err,
+	    sizeof(err)) == -1)
+		fatalx("ns_probe: %s", err);
+	if (S.probe) {
+		char nets[CIDR_MAX_TEXT + 64];
+
+		cidr_format(&S.jobmans.nets, nets, sizeof(nets));
+		log_info("job manager status (ns.jobmans): Pyro5 calls to "
+		    "registered job managers inside %s, %lld ms per round",
+		    nets, S.probe_budget_ms);
+		log_info("scheduler status (ns.schedulers): Pyro5 calls to "
+		    "registered schedulers inside %s, %lld ms per round",
+		    nets, S.probe_budget_ms);
+	} else
+		log_info("job manager and scheduler status off (ns_probe): "
+		    "ns.jobmans and ns.schedulers answer null for each");
 	if (S.ns.write_protect)
 		log_info("write protection on: a name may only be "
 		    "overwritten or removed from the address that "
@@ -541,7 +582,11 @@ main(int argc, char *argv[])
 	    S.ns.max_msg, S.ns.st.max_entries);
 
 	while (!S.quit) {
-		if ((n = epoll_wait(S.ep, ev, MAX_EVENTS, 1000)) == -1) {
+		int64_t now = util_mono_ms();
+
+		if ((n = epoll_wait(S.ep, ev, MAX_EVENTS,
+		    ns_round_timeout(&S.jobmans, now,
+		    ns_round_timeout(&S.scheds, now, 1000)))) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("epoll_wait");
@@ -551,6 +596,14 @@ main(int argc, char *argv[])
 
 			if (p == &S.ep) {
 				accept_all();
+				continue;
+			}
+			if (ns_round_owns(&S.jobmans, p)) {
+				ns_round_event(&S.jobmans, p, ev[i].events);
+				continue;
+			}
+			if (ns_round_owns(&S.scheds, p)) {
+				ns_round_event(&S.scheds, p, ev[i].events);
 				continue;
 			}
 			if (S.autoclean_s > 0 && ns_clean_owns(&S.clean, p)) {
@@ -580,6 +633,8 @@ main(int argc, char *argv[])
 		}
 		if (S.autoclean_s > 0)
 			ns_clean_tick(&S.clean, util_mono_ms());
+		ns_round_tick(&S.jobmans, util_mono_ms());
+		ns_round_tick(&S.scheds, util_mono_ms());
 		if (util_mono_ms() - last_sweep >= 1000) {
 			sweep();
 			last_sweep = util_mono_ms();
@@ -589,6 +644,8 @@ main(int argc, char *argv[])
 		conn_close(S.conns, NULL);
 	if (S.autoclean_s > 0)
 		ns_clean_free(&S.clean);
+	ns_round_free(&S.jobmans);
+	ns_round_free(&S.scheds);
 	ns_proto_free(&S.ns);
 	store_close(&S.ns.st);
 	log_info("exiting");

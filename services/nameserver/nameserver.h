@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "cidr.h"
+#include "msg.h"
 #include "pyro.h"
 #include "serpent.h"
 
@@ -224,8 +225,207 @@ void		 ns_clean_event(struct ns_clean *, void *, uint32_t events,
  */
 int		 ns_clean_target(const struct ns_clean *, const char *uri,
 		    size_t len, struct sockaddr_storage *ss, const char **why);
+/* The same check against any list of networks (ns_rounds.c uses it). */
+int		 ns_net_target(const struct cidr_set *, const char *uri,
+		    size_t len, struct sockaddr_storage *ss, const char **why);
 /* A probe's outcome for entry id with this URI (ok: it connected). */
 void		 ns_clean_result(struct ns_clean *, int64_t id, const char *uri,
 		    size_t urilen, int ok, int64_t now);
+
+/*
+ * parse_jobman.c: the client side of Pyro5 (protocol 502, serpent) as the
+ * status rounds (ns_rounds.c) speak it, without sockets.  To a registered
+ * job manager (ns.jobmans): CONNECT, then getApplicationSignature(), then
+ * getStatusExtended() (or, for a server without it, getStatus()).  To a
+ * registered scheduler (ns.schedulers): CONNECT, then getStatistics()
+ * (parse_sched.c reads its value).  Everything received is untrusted:
+ * headers are capped at JM_MAX_MSG, serpent at JM_MAX_NODES values and
+ * JM_MAX_DEPTH levels, strings at JM_MAX_STR bytes, jobs at JM_MAX_JOBS.
+ * Nothing is ever unpickled; log tails are not fetched.
+ */
+#define JM_MAX_MSG	(256 * 1024)	/* payload + annotations of a reply */
+#define JM_MAX_NODES	20000
+#define JM_MAX_DEPTH	16
+#define JM_MAX_STR	1024		/* bytes of any string we keep */
+#define JM_MAX_JOBS	256		/* jobs of one job manager */
+
+struct jm_job {
+	char		*key, *user, *uri;
+	char		*log_uri;	/* NULL: null */
+	double		 running;	/* seconds */
+};
+
+/* What one job manager told us (ok: all of it, well formed). */
+struct jm_info {
+	int		 ok;
+	int		 status;	/* getStatusExtended() answered */
+	char		*signature;
+	int64_t		 max, curr, total;
+	struct jm_job	*jobs;
+	size_t		 njobs;
+};
+
+/*
+ * parse_sched.c: the value of a scheduler's getStatistics() (mupifDB's
+ * "old format" dict, spec/scheduler.md 9), checked field by field: the
+ * five task counters (ints), currentLoad (finite number), the four
+ * 48-hour histograms (at most SCH_HIST_LEN ints each) and load48 (as many
+ * finite numbers), lastJobs (at most SCH_MAX_LAST lists of exactly five:
+ * weid, wid, status, started - strings - and finished, a string or None).
+ */
+#define SCH_HIST_LEN	48	/* hourly buckets of a histogram */
+#define SCH_MAX_LAST	64	/* lastJobs entries (mupifDB keeps 5) */
+#define SCH_COUNT_MIN	(-2147483647LL - 1)
+#define SCH_COUNT_MAX	2147483647LL
+
+/* A number as it came: an int, or a finite float. */
+struct sch_num {
+	int		 isint;
+	int64_t		 i;
+	double		 f;
+};
+
+struct sch_exec {
+	char		*weid, *wid, *status, *started;
+	char		*finished;	/* NULL: null */
+};
+
+/* The four integer histograms, in the answer's order. */
+#define SCH_H_POOLED	0
+#define SCH_H_PROCESSED	1
+#define SCH_H_FINISHED	2
+#define SCH_H_FAILED	3
+#define SCH_NHIST	4
+
+/* What one scheduler told us (ok: all of it, well formed). */
+struct sch_info {
+	int		 ok;
+	int64_t		 running, scheduled, processed, finished, failed;
+	struct sch_num	 load;
+	int64_t		 hist[SCH_NHIST][SCH_HIST_LEN];
+	size_t		 nhist[SCH_NHIST];
+	struct sch_num	 load48[SCH_HIST_LEN];
+	size_t		 nload48;
+	struct sch_exec	*last;
+	size_t		 nlast;
+};
+
+/* getStatistics()'s value into in.  0, or -1 with why set. */
+int		 sch_parse_stats(const struct sval *, struct sch_info *,
+		    char *why, size_t whylen) WUR;
+void		 sch_info_free(struct sch_info *);
+
+#define JM_KIND_JOBMAN	0	/* ns.jobmans: a model server */
+#define JM_KIND_SCHED	1	/* ns.schedulers: mupif.scheduler */
+
+#define JM_S_HANDSHAKE	0	/* CONNECT sent */
+#define JM_S_SIG	1	/* getApplicationSignature() sent */
+#define JM_S_STATUS	2	/* getStatusExtended() sent */
+#define JM_S_OLDSTATUS	3	/* getStatus() sent */
+#define JM_S_DONE	4
+#define JM_S_FAIL	5
+#define JM_S_STATS	6	/* getStatistics() sent (a scheduler) */
+
+struct jm_conn {
+	int		 kind;		/* JM_KIND_* */
+	int		 state;
+	uint16_t	 seq;
+	char		 objid[NS_MAX_URI + 1];
+	int		 meta;		/* the handshake listed methods */
+	int		 has_ext, has_old;
+	struct sbuf	 out;		/* requests not yet sent */
+	struct sv_arena	 arena;		/* one reply's values */
+	struct jm_info	 info;		/* JM_KIND_JOBMAN */
+	struct sch_info	 sinfo;		/* JM_KIND_SCHED */
+	char		 why[128];	/* JM_S_FAIL: what went wrong */
+};
+
+/* Start a conversation with job manager objid (the CONNECT goes to
+ * c->out).  0, or -1 (objid too long or out of memory). */
+int		 jm_conn_init(struct jm_conn *, const char *objid, size_t len)
+		    WUR;
+/* The same with a scheduler (kind JM_KIND_SCHED). */
+int		 sch_conn_init(struct jm_conn *, const char *objid, size_t len)
+		    WUR;
+void		 jm_conn_free(struct jm_conn *);
+/* Whether the conversation ended with a complete answer. */
+int		 jm_conn_ok(const struct jm_conn *);
+/*
+ * Bytes received so far (len).  Returns the bytes one complete reply
+ * took (the next request, if any, is appended to c->out) or 0 when more
+ * are needed; c->state says whether the conversation is over (JM_S_DONE
+ * with c->info or c->sinfo filled, JM_S_FAIL with c->why).
+ */
+size_t		 jm_conn_input(struct jm_conn *, const uint8_t *, size_t len);
+/*
+ * getStatusExtended()'s (extended) or getStatus()'s value into info
+ * (max, curr, total, jobs; status).  0, or -1 with why set.
+ */
+int		 jm_parse_status(const struct sval *, int extended,
+		    struct jm_info *, char *why, size_t whylen) WUR;
+void		 jm_info_free(struct jm_info *);
+/* A str we keep: at most JM_MAX_STR bytes, no NUL.  Heap copy or NULL. */
+char		*jm_keep_str(const struct sval *);
+
+/*
+ * ns_rounds.c: the broker operations ns.jobmans and ns.schedulers, one
+ * engine.  A round calls every registration tagged type:jobmanager (or
+ * type:scheduler) in parallel (at most parallel connections at once),
+ * inside the nameserver's epoll loop, within budget_ms, and answers the
+ * safe API's /jobmans-status2/ (or /scheduler-status2/) array.
+ */
+#define JM_PARALLEL	64	/* slots of a round (job managers: all) */
+#define SCH_PARALLEL	8	/* schedulers: there is one, usually */
+#define JM_MAX_ENTRIES	1024	/* job managers called in one round */
+#define SCH_MAX_ENTRIES	64	/* schedulers called in one round */
+#define JM_WAITERS	8	/* requests sharing one round */
+
+struct jm_ent;
+struct jm_slot {
+	int		 fd;		/* -1: free */
+	int		 connecting;
+	size_t		 ent;		/* index into the round's entries */
+	uint8_t		*in;
+	size_t		 inlen, incap;
+	size_t		 outoff;
+	uint32_t	 events;
+	struct jm_conn	 c;
+};
+
+struct bchan;
+struct ns_round {
+	int		 kind;		/* JM_KIND_* */
+	const char	*name;		/* "ns.jobmans", "ns.schedulers" */
+	const char	*tag;		/* "type:jobmanager", ... */
+	size_t		 parallel;	/* slots used, <= JM_PARALLEL */
+	size_t		 max_entries;
+	struct ns	*ns;
+	struct bchan	*bc;
+	int		 ep;		/* -1: no event loop (tests) */
+	int		 enabled;	/* ns_probe: 0 = every element null */
+	struct cidr_set	 nets;
+	int64_t		 budget_ms;
+	int		 active;
+	int64_t		 deadline;
+	struct jm_ent	*ents;
+	size_t		 n, next, left;
+	struct jm_slot	 slots[JM_PARALLEL];
+	struct msg_hdr	 waiters[JM_WAITERS];	/* requests to answer */
+	size_t		 nwait;
+};
+
+int		 ns_round_init(struct ns_round *, int kind, struct ns *,
+		    struct bchan *, int ep, int enabled, const char *nets,
+		    int64_t budget_ms, char *err, size_t errlen) WUR;
+void		 ns_round_free(struct ns_round *);
+/* A request: join the running round or start one. */
+void		 ns_round_request(struct ns_round *, const struct msg *);
+int		 ns_round_owns(const struct ns_round *, const void *);
+void		 ns_round_event(struct ns_round *, void *, uint32_t);
+/* Start due calls, end the round when all answered or time is up. */
+void		 ns_round_tick(struct ns_round *, int64_t now);
+/* How long the event loop may sleep (ms), at most max. */
+int		 ns_round_timeout(const struct ns_round *, int64_t now,
+		    int max);
 
 #endif /* NAMESERVER_H */

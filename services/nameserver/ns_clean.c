@@ -91,6 +91,13 @@ int
 ns_clean_target(const struct ns_clean *cl, const char *uri, size_t len,
     struct sockaddr_storage *ss, const char **why)
 {
+	return ns_net_target(&cl->nets, uri, len, ss, why);
+}
+
+int
+ns_net_target(const struct cidr_set *nets, const char *uri, size_t len,
+    struct sockaddr_storage *ss, const char **why)
+{
 	struct pyro_uri	 u;
 	char		 host[INET6_ADDRSTRLEN + 1], err[256];
 	uint8_t		 a[16];
@@ -125,8 +132,8 @@ ns_clean_target(const struct ns_clean *cl, const char *uri, size_t len,
 			*why = "unspecified address";
 			return 0;
 		}
-		if (!cidr_contains(&cl->nets, AF_INET, a)) {
-			*why = "address outside ns_autoclean_nets";
+		if (!cidr_contains(nets, AF_INET, a)) {
+			*why = "address outside the configured networks";
 			return 0;
 		}
 		s4->sin_family = AF_INET;
@@ -144,8 +151,8 @@ ns_clean_target(const struct ns_clean *cl, const char *uri, size_t len,
 			*why = "unspecified or IPv4-mapped IPv6 address";
 			return 0;
 		}
-		if (!cidr_contains(&cl->nets, AF_INET6, a)) {
-			*why = "address outside ns_autoclean_nets";
+		if (!cidr_contains(nets, AF_INET6, a)) {
+			*why = "address outside the configured networks";
 			return 0;
 		}
 		s6->sin6_family = AF_INET6;

@@ -11,9 +11,13 @@
  *
  * This slice serves GET /status2/ with the original's JSON shape
  * (spec/web-and-monitor.md C.2): "dms" is "OK" only when the db answered
- * through the broker; "nameserver" and "scheduler" say "Failed" until those
- * services exist.  Answers are cached for status_cache_ms with a weak ETag;
- * If-None-Match receives 304.  Never a 500 because a dependency is down.
+ * through the broker, "nameserver" only when the nameserver did, and
+ * "scheduler" only when at least one registered scheduler answered
+ * getStatistics() in the nameserver's round (ns.schedulers).  GET
+ * /ns-status2/, /jobmans-status2/ and /scheduler-status2/ come from the
+ * nameserver (ns.list, ns.jobmans, ns.schedulers).  Answers are cached
+ * for status_cache_ms with a weak ETag; If-None-Match receives 304.
+ * Never a 500 because a dependency is down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +60,9 @@ static struct safeapi {
 	int			 call_timeout_ms;
 	struct cached		 status;		/* /status2/ */
 	struct cached		 ns_status;		/* /ns-status2/ */
+	struct cached		 jobmans;		/* /jobmans-status2/ */
+	struct cached		 scheds;	/* /scheduler-status2/ */
+	int			 jobmans_timeout_ms;
 	char			 ns_host[256];
 	unsigned		 ns_port;
 	volatile sig_atomic_t	 quit;
@@ -134,11 +141,59 @@ respond_error(struct MHD_Connection *c, unsigned code, const char *detail)
  * time; otherwise a quarter of it, so a failure is retried sooner). */
 typedef int (*gen_fn)(yajl_gen g);
 
+/*
+ * Ask the nameserver for a round (ns.jobmans or ns.schedulers): the
+ * parsed array, or NULL when it did not answer or answered something
+ * else than a JSON array (logged; the caller then answers []).
+ */
+static yajl_val
+ns_round(unsigned type, const char *what)
+{
+	yajl_val	 arr = NULL;
+	char		*reply = NULL, err[128];
+	size_t		 len = 0;
+	int		 st;
+
+	st = bchan_call(&S.bc, type, NULL, "{}", 2, S.jobmans_timeout_ms,
+	    &reply, &len);
+	if (st == MST_OK) {
+		arr = json_parse(reply, len, BCHAN_REPLY_MAX, 8, err,
+		    sizeof(err));
+		if (arr == NULL || !YAJL_IS_ARRAY(arr)) {
+			log_warnx("%s: unreadable %s: %s", what,
+			    msg_type_name(type), arr == NULL ? err :
+			    "not an array");
+			yajl_tree_free(arr);
+			arr = NULL;
+		}
+	} else
+		log_warnx("%s: nameserver did not answer: %s", what,
+		    msg_status_name((unsigned)st));
+	free(reply);
+	return arr;
+}
+
+/* Whether an ns.schedulers array holds at least one scheduler that
+ * answered (an object, not null). */
+static int
+any_scheduler(yajl_val arr)
+{
+	size_t i;
+
+	if (arr == NULL)
+		return 0;
+	for (i = 0; i < YAJL_GET_ARRAY(arr)->len; i++)
+		if (YAJL_IS_OBJECT(YAJL_GET_ARRAY(arr)->values[i]))
+			return 1;
+	return 0;
+}
+
 /* /status2/ (spec C.2). */
 static int
 gen_status(yajl_gen g)
 {
-	int st, nst;
+	yajl_val	scheds;
+	int		st, nst, sch;
 
 	/* "dms" says whether the db answers; db.ping is the cheapest
 	 * question that proves it (the counts belong to other views). */
@@ -154,12 +209,18 @@ gen_status(yajl_gen g)
 	if (nst != MST_OK)
 		log_warnx("status2: nameserver did not answer: %s",
 		    msg_status_name((unsigned)nst));
+	/* "scheduler": OK when at least one registration tagged
+	 * type:scheduler answered getStatistics() in the nameserver's round
+	 * (the original: when one call succeeded).  No nameserver, none
+	 * registered, none reachable, or ns_probe off: "Failed". */
+	scheds = nst == MST_OK ? ns_round(MSG_NS_SCHEDULERS, "status2") :
+	    NULL;
+	sch = any_scheduler(scheds);
+	yajl_tree_free(scheds);
 	(void)yajl_gen_map_open(g);
-	/* XXX scheduler is an honest "Failed" until its service exists
-	 * (issue 6). */
 	json_gen_kv_str(g, "nameserver", nst == MST_OK ? "OK" : "Failed");
 	json_gen_kv_str(g, "dms", st == MST_OK ? "OK" : "Failed");
-	json_gen_kv_str(g, "scheduler", "Failed");
+	json_gen_kv_str(g, "scheduler", sch ? "OK" : "Failed");
 	json_gen_kv_str(g, "name", S.vpn_name);
 	(void)yajl_gen_map_close(g);
 	return st == MST_OK && nst == MST_OK;
@@ -217,6 +278,52 @@ gen_ns(yajl_gen g)
 	(void)yajl_gen_map_close(g);
 	yajl_tree_free(names);
 	return st == MST_OK;
+}
+
+/*
+ * /jobmans-status2/ (spec C.2): one element per job manager (registration
+ * tagged type:jobmanager), {ns, numJobs, jobs, status, signature} or null,
+ * as the nameserver's ns.jobmans found them (it makes the Pyro calls; this
+ * process never speaks Pyro and never unpickles).  [] when none is
+ * registered (the original answered 500) and when the nameserver does
+ * not answer: never a 500.  The array is checked before it is passed on.
+ */
+static int
+gen_jobmans(yajl_gen g)
+{
+	yajl_val arr = ns_round(MSG_NS_JOBMANS, "jobmans-status2");
+
+	if (arr != NULL)
+		json_gen_val(g, arr);
+	else {
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_array_close(g);
+	}
+	yajl_tree_free(arr);
+	return arr != NULL;
+}
+
+/*
+ * /scheduler-status2/ (spec C.2): one element per scheduler (registration
+ * tagged type:scheduler), {ns, numTasks, history, lastExecutions,
+ * running} or null, as the nameserver's ns.schedulers found them (it
+ * calls getStatistics(); "running" is always {}: no log tails, never
+ * unpickled).  [] when none is registered and when the nameserver does
+ * not answer: never a 500.
+ */
+static int
+gen_scheds(yajl_gen g)
+{
+	yajl_val arr = ns_round(MSG_NS_SCHEDULERS, "scheduler-status2");
+
+	if (arr != NULL)
+		json_gen_val(g, arr);
+	else {
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_array_close(g);
+	}
+	yajl_tree_free(arr);
+	return arr != NULL;
 }
 
 /* Regenerate one cached document. */
@@ -666,6 +773,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return serve_cached(c, &S.status, gen_status);
 	if (strcmp(url, "/ns-status2/") == 0 || strcmp(url, "/ns-status2") == 0)
 		return serve_cached(c, &S.ns_status, gen_ns);
+	if (strcmp(url, "/jobmans-status2/") == 0 ||
+	    strcmp(url, "/jobmans-status2") == 0)
+		return serve_cached(c, &S.jobmans, gen_jobmans);
+	if (strcmp(url, "/scheduler-status2/") == 0 ||
+	    strcmp(url, "/scheduler-status2") == 0)
+		return serve_cached(c, &S.scheds, gen_scheds);
 #ifdef MUPIF_TEST_HOOKS
 	if (strncmp(url, "/__test/call/", 13) == 0)
 		return serve_test_call(c, url + 13);
@@ -730,6 +843,14 @@ main(int argc, char *argv[])
 	    v > 600000)
 		fatalx("bad call_timeout_ms");
 	S.call_timeout_ms = (int)v;
+	/* ns.jobmans and ns.schedulers take up to ns_probe_budget_ms;
+	 * absent: as any call. */
+	S.jobmans_timeout_ms = S.call_timeout_ms;
+	if (json_get_int(sb.config, "jobmans_timeout_ms", &v) == 0) {
+		if (v < 1 || v > 600000)
+			fatalx("bad jobmans_timeout_ms");
+		S.jobmans_timeout_ms = (int)v;
+	}
 	if (bchan_init(&S.bc, FD_BROKER) == -1)
 		fatal("init");
 	if (sodium_init() == -1)
