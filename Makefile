@@ -57,11 +57,13 @@ NS_SRCS	 = services/nameserver/nameserver.c services/nameserver/ns_proto.c \
 	   services/nameserver/serpent.c services/nameserver/parse_serpent.c \
 	   services/nameserver/parse_pyro.c services/nameserver/parse_regex.c \
 	   services/nameserver/parse_pyro4.c services/nameserver/ns_proto4.c \
-	   services/nameserver/ns_clean.c
+	   services/nameserver/ns_clean.c services/nameserver/ns_rounds.c \
+	   services/nameserver/parse_jobman.c \
+	   services/nameserver/parse_sched.c
 # The nameserver minus its main(): linked into its unit tests
 # (tests/unit/test_serpent.c, test_nameserver.c) and fuzz harnesses.
 NS_LIB_SRCS = $(filter-out services/nameserver/nameserver.c,$(NS_SRCS))
-NS_TESTS = test_serpent test_nameserver test_ns_clean
+NS_TESTS = test_serpent test_nameserver test_ns_clean test_ns_probe
 # The REST API, the auth service and the scheduler: every .c of their
 # directory; *_LIB_SRCS (all but the file with main()) go into their unit
 # tests and fuzz harnesses (tests/unit/test_api_*.c, fuzz/fuzz_api_*.c ...).
@@ -73,7 +75,7 @@ AUTH_SRCS = $(wildcard services/auth/*.c)
 AUTH_LIB_SRCS = $(filter-out services/auth/auth.c,$(AUTH_SRCS))
 SCHED_SRCS = $(wildcard services/scheduler/*.c)
 SCHED_LIB_SRCS = $(filter-out services/scheduler/scheduler.c,$(SCHED_SRCS))
-NS_FUZZ	 = serpent pyro5 pyro4 nsregex
+NS_FUZZ	 = serpent pyro5 pyro4 nsregex nsprobe
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
 # `make V=1` shows the full commands.
@@ -246,7 +248,7 @@ fuzz-build:
 	        -Iservices/api -Iservices/auth -Iservices/scheduler \
 	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
 	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
-	        serpent|pyro5|pyro4|nsregex) echo $(NS_LIB_SRCS);; \
+	        serpent|pyro5|pyro4|nsregex|nsprobe) echo $(NS_LIB_SRCS);; \
 	        api_*) echo $(API_PARSE_SRCS);; \
 	        auth_*) echo $(AUTH_LIB_SRCS);; \
 	        sched_*) echo $(SCHED_LIB_SRCS);; esac) \

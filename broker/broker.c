@@ -56,6 +56,7 @@ static struct broker {
 	uint32_t		 next_id;
 	int64_t			 timeout_ms;
 	int64_t			 inspect_timeout_ms;	/* sched.inspect */
+	int64_t			 jobmans_timeout_ms;	/* ns probe rounds */
 	int			 auditfd;
 	int			 audit_dirty;	/* written since the last sync */
 	int64_t			 audit_synced;	/* mono ms */
@@ -284,6 +285,12 @@ handle_request(int from, struct msg *m)
 	p->timeout_ms = m->hdr.type == MSG_SCHED_INSPECT &&
 	    B.inspect_timeout_ms > B.timeout_ms ? B.inspect_timeout_ms :
 	    B.timeout_ms;
+	/* ns.jobmans and ns.schedulers answer when their probe round
+	 * (ns_probe_budget_ms) ends: the same rule. */
+	if ((m->hdr.type == MSG_NS_JOBMANS ||
+	    m->hdr.type == MSG_NS_SCHEDULERS) &&
+	    B.jobmans_timeout_ms > p->timeout_ms)
+		p->timeout_ms = B.jobmans_timeout_ms;
 	p->deadline = util_mono_ms() + p->timeout_ms;
 	p->bytes = m->datalen;
 	memcpy(p->target, m->hdr.target, MSG_TARGET_LEN);
@@ -487,6 +494,9 @@ main(int argc, char *argv[])
 	if (json_get_int(sb.config, "inspect_timeout_ms", &v) == -1 || v < 1)
 		fatalx("bad inspect_timeout_ms");
 	B.inspect_timeout_ms = v;
+	B.jobmans_timeout_ms = 0;	/* absent: the default timeout */
+	if (json_get_int(sb.config, "jobmans_timeout_ms", &v) == 0 && v > 0)
+		B.jobmans_timeout_ms = v;
 	if (json_get_int(sb.config, "rate", &v) == -1 || v < 1)
 		fatalx("bad rate");
 	B.rate = (double)v;

@@ -243,13 +243,14 @@ load_policies(void)
 	for (i = 0; i < NSERVICES; i++) {
 		struct service *s = &services[i];
 
-		/* The db on MongoDB, and the nameserver probing registered
-		 * endpoints (autoclean), need the network: their own
-		 * profiles. */
+		/* The db on MongoDB, and the nameserver connecting to
+		 * registered endpoints (autoclean, ns_probe), need the
+		 * network: their own profiles. */
 		(void)snprintf(path, sizeof(path), "%s%s.profile", s->name,
 		    s->id == SVC_DB && strcmp(L.c.db_backend, "mongo") == 0 ?
 		    "-mongo" : s->id == SVC_NAMESERVER &&
-		    L.c.ns_autoclean_s > 0 ? "-autoclean" : "");
+		    (L.c.ns_autoclean_s > 0 || L.c.ns_probe) ? "-autoclean" :
+		    "");
 		if (policy_read(NULL, path, &text, &len) == -1) {
 			(void)fprintf(stderr, "mupif-central: policy %s/%s: "
 			    "%s\n", L.policy_dir, path, strerror(errno));
@@ -482,6 +483,10 @@ start_doc(const struct service *s, size_t *len)
 		 * the broker waits that long plus extraction and start-up. */
 		json_gen_kv_int(g, "inspect_timeout_ms",
 		    (long long)(L.c.inspect_timeout_s * 1000 + 5000));
+		/* ns.jobmans and ns.schedulers answer when their probe
+		 * round ends. */
+		json_gen_kv_int(g, "jobmans_timeout_ms",
+		    (long long)L.c.ns_probe_budget_ms + 1000);
 		break;
 	case SVC_DB:
 		json_gen_kv_str(g, "mode", L.db_mode != NULL ? L.db_mode :
@@ -514,6 +519,8 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "ns_port", (long long)L.c.ns_port);
 		json_gen_kv_int(g, "call_timeout_ms",
 		    (long long)L.c.broker_timeout_ms + 1000);
+		json_gen_kv_int(g, "jobmans_timeout_ms",
+		    (long long)L.c.ns_probe_budget_ms + 2000);
 		break;
 	case SVC_API:
 		json_gen_kv_int(g, "call_timeout_ms",
@@ -522,6 +529,10 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "file_max_bytes",
 		    (long long)L.c.file_max_bytes);
 		json_gen_kv_int(g, "threads", (long long)L.c.api_threads);
+		json_gen_kv_int(g, "auth_cache_ms",
+		    (long long)L.c.api_auth_cache_ms);
+		json_gen_kv_int(g, "max_conn_per_addr",
+		    (long long)L.c.api_max_conn_per_addr);
 		json_gen_cstr(g, "cookie_secure");
 		(void)yajl_gen_bool(g, L.c.cookie_secure != 0);
 		json_gen_cstr(g, "registration");
@@ -542,6 +553,10 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_str(g, "autoclean_nets", L.c.ns_autoclean_nets);
 		json_gen_cstr(g, "write_protect");
 		(void)yajl_gen_bool(g, L.c.ns_write_protect != 0);
+		json_gen_cstr(g, "probe");
+		(void)yajl_gen_bool(g, L.c.ns_probe != 0);
+		json_gen_kv_int(g, "probe_budget_ms",
+		    (long long)L.c.ns_probe_budget_ms);
 		break;
 	case SVC_SCHEDULER:
 		json_gen_kv_str(g, "runner_python", L.c.runner_python);

@@ -43,9 +43,13 @@ struct conf {
 	uint64_t	ns_max_connections;	/* open client connections */
 	uint64_t	ns_autoclean_s;		/* 0 off, else >= 3 (sweep period) */
 	char		ns_autoclean_nets[512];	/* CIDRs autoclean may probe */
+	uint64_t	ns_probe;		/* ns.jobmans, ns.schedulers */
+	uint64_t	ns_probe_budget_ms;	/* one round of either */
 	uint64_t	ns_write_protect;	/* names owned by peer address */
 	uint64_t	api_threads;		/* REST API worker threads */
 	uint64_t	api_max_body;		/* REST API request body cap */
+	uint64_t	api_auth_cache_ms;	/* REST API authentication cache */
+	uint64_t	api_max_conn_per_addr;	/* REST API connections per address */
 	uint64_t	cookie_secure;		/* Secure on the access_token cookie */
 	char		runner_python[256];	/* scheduler's Python */
 	uint64_t	inspect_cpu_s;		/* workflow inspection limits */

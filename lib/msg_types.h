@@ -79,6 +79,8 @@ enum svc_id {
 	X(MSG_EXEC_FINISH,	"execution.finish",	SVC_DB)		\
 	X(MSG_NS_PING,		"ns.ping",		SVC_NAMESERVER)	\
 	X(MSG_NS_LIST,		"ns.list",		SVC_NAMESERVER)	\
+	X(MSG_NS_JOBMANS,	"ns.jobmans",		SVC_NAMESERVER)	\
+	X(MSG_NS_SCHEDULERS,	"ns.schedulers",	SVC_NAMESERVER)	\
 	X(MSG_SESSION_USER,	"session.user",		SVC_DB)		\
 	X(MSG_AUTH_LOGIN,	"auth.login",		SVC_AUTH)	\
 	X(MSG_AUTH_REFRESH,	"auth.refresh",		SVC_AUTH)	\
@@ -88,7 +90,8 @@ enum svc_id {
 	X(MSG_AUTH_PUBKEY,	"auth.pubkey",		SVC_AUTH)	\
 	X(MSG_SCHED_PING,	"sched.ping",		SVC_SCHEDULER)	\
 	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)	\
-	X(MSG_EXEC_SET_EDM,	"execution.set_edm",	SVC_DB)
+	X(MSG_EXEC_SET_EDM,	"execution.set_edm",	SVC_DB)	\
+	X(MSG_EXEC_GET_FULL,	"execution.get_full",	SVC_DB)
 
 enum msg_type {
 #define X(id, name, callee) id,

@@ -58,9 +58,13 @@ static const struct ckey {
 	/* 0, or at least 3 (conf_check), as PYRO_NS_AUTOCLEAN. */
 	U(ns_autoclean_s,	"MUPIF_NS_AUTOCLEAN_S", 0, 86400),
 	S(ns_autoclean_nets,	"MUPIF_NS_AUTOCLEAN_NETS"),
+	B(ns_probe,		"MUPIF_NS_PROBE"),
+	U(ns_probe_budget_ms,	"MUPIF_NS_PROBE_BUDGET_MS", 100, 60000),
 	B(ns_write_protect,	"MUPIF_NS_WRITE_PROTECT"),
 	U(api_threads,		"MUPIF_API_THREADS", 1, 64),
 	U(api_max_body,		"MUPIF_API_MAX_BODY", 1024, 64ULL << 20),
+	U(api_auth_cache_ms,	"MUPIF_API_AUTH_CACHE_MS", 0, 10000),
+	U(api_max_conn_per_addr,	"MUPIF_API_MAX_CONN_PER_ADDR", 0, 512),
 	B(cookie_secure,	"MUPIF_COOKIE_SECURE"),
 	S(runner_python,	"MUPIF_RUNNER_PYTHON"),
 	U(inspect_cpu_s,	"MUPIF_INSPECT_CPU_S", 1, 3600),
@@ -106,9 +110,13 @@ conf_defaults(struct conf *c)
 	c->ns_max_connections = 4096;
 	c->ns_autoclean_s = 0;		/* off: nothing is probed */
 	c->ns_autoclean_nets[0] = '\0';
+	c->ns_probe = 0;		/* off: no peer is called */
+	c->ns_probe_budget_ms = 1000;	/* the original's 1 s */
 	c->ns_write_protect = 0;
 	c->api_threads = 4;
 	c->api_max_body = 1024 * 1024;
+	c->api_auth_cache_ms = 2000;
+	c->api_max_conn_per_addr = 128;
 	c->cookie_secure = 0;
 	(void)strlcpy(c->runner_python, "/usr/bin/python3",
 	    sizeof(c->runner_python));
@@ -378,6 +386,13 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		if (c->ns_autoclean_s > 0 && c->ns_autoclean_s < 3) {
 			(void)snprintf(err, errlen, "ns_autoclean_s: 0 (off) "
 			    "or at least 3 seconds");
+			return -1;
+		}
+		if (c->ns_probe && nets.n == 0) {
+			(void)snprintf(err, errlen, "ns_probe: job manager and "
+			    "scheduler status needs ns_autoclean_nets, the "
+			    "networks whose addresses the nameserver may "
+			    "connect to");
 			return -1;
 		}
 		if (c->ns_autoclean_s > 0 && nets.n == 0) {

@@ -276,7 +276,7 @@ begin(struct conn *k, const char *url, const char *method)
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
 	st = 422;
 	detail[0] = '\0';
-	k->up = upload_new((enum upload_kind)k->rt->upload_kind,
+	k->up = upload_new((enum upload_kind)k->rt->arg,
 	    ct != NULL ? ct : "", A.file_max, &st, detail, sizeof(detail));
 	if (k->up == NULL) {
 		if (st == 422)
@@ -349,7 +349,7 @@ finish(struct conn *k)
 	if (k->decided)
 		return;
 	if (k->up != NULL) {
-		st = upload_finish(k->up, &A.bc, k->rt->upload_kind ==
+		st = upload_finish(k->up, &A.bc, k->rt->arg ==
 		    UPLOAD_WORKFLOW ? k->r.params[0] : NULL, &body, &blen);
 		resp_json(&k->out, (unsigned)st, body != NULL ? body : "{}",
 		    body != NULL ? blen : 2);
@@ -417,6 +417,130 @@ request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * Open connections per client address, over all threads: at most
+ * A.max_per_addr (api_max_conn_per_addr; 0: no limit).  libmicrohttpd's
+ * own per-IP limit counts per daemon, i.e. per thread, so a client whose
+ * connections the kernel spread unevenly was refused well below it.  The
+ * accept policy checks the count, the connection notifications keep it
+ * (started: +1, closed: -1; libmicrohttpd pairs them, and a connection
+ * refused after the policy was never counted).  Threads accepting at the
+ * same moment may each pass the check: the limit can be exceeded by at
+ * most api_threads - 1.  PA_SLOTS covers every connection the daemons
+ * allow (512 / threads + 1 each).
+ */
+#define PA_SLOTS	640
+
+static struct {
+	pthread_mutex_t	mu;
+	struct pa_ent {
+		unsigned	n;
+		sa_family_t	fam;
+		uint8_t		a[16];
+	}		e[PA_SLOTS];
+} PA = { .mu = PTHREAD_MUTEX_INITIALIZER };
+static int pa_counted;	/* its address: the socket context of a counted
+			 * connection */
+
+/* The address bytes of sa: length, or 0 if not IPv4/IPv6. */
+static size_t
+pa_bytes(const struct sockaddr *sa, uint8_t out[16])
+{
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, 4);
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr, 16);
+		return 16;
+	}
+	return 0;
+}
+
+/* The slot of the address (mutex held); free: one to use, or NULL. */
+static struct pa_ent *
+pa_find(const struct sockaddr *sa, size_t n, const uint8_t a[16],
+    struct pa_ent **free_ent)
+{
+	size_t i;
+
+	if (free_ent != NULL)
+		*free_ent = NULL;
+	for (i = 0; i < PA_SLOTS; i++) {
+		struct pa_ent *e = &PA.e[i];
+
+		if (e->n == 0) {
+			if (free_ent != NULL && *free_ent == NULL)
+				*free_ent = e;
+			continue;
+		}
+		if (e->fam == sa->sa_family && memcmp(e->a, a, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static enum MHD_Result
+accept_ok(void *cls, const struct sockaddr *sa, socklen_t salen)
+{
+	struct pa_ent	*e;
+	uint8_t		 a[16];
+	size_t		 n;
+	int		 ok = 1;
+
+	(void)cls;
+	(void)salen;
+	if (A.max_per_addr == 0 || (n = pa_bytes(sa, a)) == 0)
+		return MHD_YES;
+	(void)pthread_mutex_lock(&PA.mu);
+	if ((e = pa_find(sa, n, a, NULL)) != NULL && e->n >= A.max_per_addr)
+		ok = 0;
+	(void)pthread_mutex_unlock(&PA.mu);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_ConnectionNotificationCode what)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+	struct pa_ent			*e, *fe;
+	uint8_t				 a[16];
+	size_t				 n;
+
+	(void)cls;
+	if (A.max_per_addr == 0)
+		return;
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED && *ctx != &pa_counted)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL ||
+	    (n = pa_bytes(sa, a)) == 0)
+		return;
+	(void)pthread_mutex_lock(&PA.mu);
+	e = pa_find(sa, n, a, &fe);
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		if (e == NULL && (e = fe) != NULL) {
+			e->fam = sa->sa_family;
+			memset(e->a, 0, sizeof(e->a));
+			memcpy(e->a, a, n);
+		}
+		if (e != NULL) {
+			e->n++;
+			*ctx = &pa_counted;
+		}
+	} else if (e != NULL && e->n > 0) {
+		e->n--;
+		*ctx = NULL;
+	}
+	(void)pthread_mutex_unlock(&PA.mu);
+}
+
 static void
 config(struct sandbox *sb)
 {
@@ -436,6 +560,14 @@ config(struct sandbox *sb)
 	if (json_get_int(sb->config, "threads", &v) == -1 || v < 1 || v > 64)
 		fatalx("bad threads");
 	A.threads = (unsigned)v;
+	if (json_get_int(sb->config, "auth_cache_ms", &v) == -1 || v < 0 ||
+	    v > 10000)
+		fatalx("bad auth_cache_ms");
+	A.auth_cache_ms = (int)v;
+	if (json_get_int(sb->config, "max_conn_per_addr", &v) == -1 ||
+	    v < 0 || v > 4096)
+		fatalx("bad max_conn_per_addr");
+	A.max_per_addr = (unsigned)v;
 	if (json_get_bool(sb->config, "cookie_secure", &b) == -1)
 		fatalx("bad cookie_secure");
 	A.cookie_secure = b;
@@ -489,12 +621,15 @@ main(int argc, char *argv[])
 	for (i = 0; i < A.threads; i++) {
 		const union MHD_DaemonInfo *info;
 
+		/* Per client address: accept_ok and conn_notify, over all
+		 * threads (not MHD_OPTION_PER_IP_CONNECTION_LIMIT, which
+		 * counts per thread). */
 		W[i].d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-		    0, NULL, NULL, handler, NULL,
+		    0, accept_ok, NULL, handler, NULL,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)FD_LISTEN,
 		    MHD_OPTION_CONNECTION_LIMIT, 512 / A.threads + 1,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64 / A.threads + 1,
+		    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,

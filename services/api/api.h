@@ -34,6 +34,8 @@ struct api {
 	int		 cookie_secure;
 	int		 registration;
 	unsigned	 threads;
+	int		 auth_cache_ms;	/* api_auth_cache_ms; 0: off */
+	unsigned	 max_per_addr;	/* api_max_conn_per_addr; 0: off */
 	pthread_mutex_t	 pk_mu;
 	int		 have_pk;
 	uint8_t		 pk[32];	/* auth's token public key */
@@ -55,6 +57,7 @@ struct api_req {
 	const char		*method;
 	char			 params[API_PARAMS_MAX][API_PARAM_MAX];
 	size_t			 nparams;
+	int			 arg;		/* the route's arg */
 	const char		*body;		/* NUL-terminated */
 	size_t			 blen;
 	struct api_user		 u;
@@ -102,7 +105,8 @@ struct api_route {
 	const char	*pattern;	/* "/api/executions/{}/inputs" */
 	api_handler	 h;
 	int		 flags;
-	int		 upload_kind;	/* RF_UPLOAD: enum upload_kind */
+	int		 arg;		/* RF_UPLOAD: enum upload_kind; else
+					 * the handler's argument (r->arg) */
 };
 
 /* Match path (raw, percent-encoded) and method.  Returns the route, or
@@ -115,6 +119,9 @@ const struct api_route *api_route(const char *method, const char *path,
 int	api_authenticate(struct api_req *, struct api_resp *);
 int	api_pubkey(uint8_t pk[32]);
 void	api_set_cookie(struct api_resp *, const char *token, int clear);
+/* Empty the authentication cache (after a logout, refresh or password
+ * change through this api). */
+void	api_auth_cache_flush(void);
 
 /* ---- broker calls ---- */
 /* bchan_call with the api's time-out.  *reply: heap, caller frees. */

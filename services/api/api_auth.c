@@ -3,7 +3,10 @@
  * from "Authorization: Bearer" or else the access_token cookie, checked
  * with auth's public key (the api never holds the signing key), then the
  * session and its user from the db (session.user), and the renewal of an
- * old cookie token through auth.refresh.
+ * old cookie token through auth.refresh.  A checked token's claims,
+ * session expiry and user are reused for at most api_auth_cache_ms (the
+ * authentication cache below; its window is documented there and in
+ * SECURITY.md).
  *
  * Trust: tokens and cookies are untrusted client bytes; token_verify()
  * parses them (capped, fuzzed).  Tokens are never logged.
@@ -110,6 +113,117 @@ iso_seconds(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/*
+ * The authentication cache.  A request's token -> its claims, its user
+ * and its session's expiry, kept for at most A.auth_cache_ms
+ * (api_auth_cache_ms, default 2000; 0 turns it off).  A hit skips the
+ * signature check (same token bytes; its "exp" is checked again on every
+ * hit) and the session.user round trip; the session's expires_at is also
+ * checked on every hit.  Only successes are cached.
+ *
+ * Window: a session deleted, or a user changed (admin flag, deletion),
+ * by a path other than this api is honoured at most auth_cache_ms late.
+ * A logout, a token refresh or a password change through this api
+ * empties the cache when auth has answered, and an answer that was in
+ * flight while it was emptied is not stored (the generation counter).
+ *
+ * Entries are keyed by a keyed BLAKE2b-256 of the token (a random key
+ * per process): no token is kept, lookups compare the hashes in constant
+ * time, and a client cannot aim collisions at another's entry.  Bounded:
+ * AC_SLOTS entries, direct-mapped (a collision replaces the entry).
+ * Thread-safe: one mutex, held only for copies, never across a call.
+ */
+#define AC_SLOTS	256
+
+struct ac_ent {
+	int			used;
+	uint8_t			key[crypto_generichash_BYTES];
+	int64_t			until;		/* monotonic ms */
+	int64_t			sess_exp;	/* -1: unknown */
+	struct token_claims	cl;
+	struct api_user		u;
+};
+
+static struct {
+	pthread_mutex_t	mu;
+	int		ready;
+	uint64_t	gen;
+	uint8_t		hkey[crypto_generichash_KEYBYTES];
+	struct ac_ent	e[AC_SLOTS];
+} AC = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+ac_key(const char *tok, uint8_t key[crypto_generichash_BYTES])
+{
+	(void)pthread_mutex_lock(&AC.mu);
+	if (!AC.ready) {
+		randombytes_buf(AC.hkey, sizeof(AC.hkey));
+		AC.ready = 1;
+	}
+	(void)pthread_mutex_unlock(&AC.mu);
+	(void)crypto_generichash(key, crypto_generichash_BYTES,
+	    (const unsigned char *)tok, strlen(tok), AC.hkey, sizeof(AC.hkey));
+}
+
+static size_t
+ac_slot(const uint8_t key[crypto_generichash_BYTES])
+{
+	return ((size_t)key[0] | (size_t)key[1] << 8) % AC_SLOTS;
+}
+
+/* A live entry for key: 1 with *cl, *u and *sess_exp filled, else 0;
+ * *gen is the generation to store under after a miss. */
+static int
+ac_get(const uint8_t key[crypto_generichash_BYTES], struct token_claims *cl,
+    struct api_user *u, int64_t *sess_exp, uint64_t *gen)
+{
+	struct ac_ent	*e = &AC.e[ac_slot(key)];
+	int		 hit = 0;
+
+	(void)pthread_mutex_lock(&AC.mu);
+	*gen = AC.gen;
+	if (e->used && sodium_memcmp(e->key, key, sizeof(e->key)) == 0) {
+		if (util_mono_ms() < e->until) {
+			*cl = e->cl;
+			*u = e->u;
+			*sess_exp = e->sess_exp;
+			hit = 1;
+		} else {
+			sodium_memzero(e, sizeof(*e));
+		}
+	}
+	(void)pthread_mutex_unlock(&AC.mu);
+	return hit;
+}
+
+static void
+ac_put(const uint8_t key[crypto_generichash_BYTES],
+    const struct token_claims *cl, const struct api_user *u,
+    int64_t sess_exp, uint64_t gen)
+{
+	struct ac_ent *e = &AC.e[ac_slot(key)];
+
+	(void)pthread_mutex_lock(&AC.mu);
+	if (gen == AC.gen) {
+		e->used = 1;
+		memcpy(e->key, key, sizeof(e->key));
+		e->until = util_mono_ms() + A.auth_cache_ms;
+		e->sess_exp = sess_exp;
+		e->cl = *cl;
+		e->u = *u;
+	}
+	(void)pthread_mutex_unlock(&AC.mu);
+}
+
+void
+api_auth_cache_flush(void)
+{
+	(void)pthread_mutex_lock(&AC.mu);
+	AC.gen++;
+	sodium_memzero(AC.e, sizeof(AC.e));
+	(void)pthread_mutex_unlock(&AC.mu);
+}
+
 int
 api_authenticate(struct api_req *r, struct api_resp *out)
 {
@@ -120,6 +234,8 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 	uint8_t			 pk[32];
 	yajl_val		 v;
 	size_t			 len = 0;
+	uint8_t			 key[crypto_generichash_BYTES];
+	uint64_t		 gen = 0;
 	int64_t			 now = (int64_t)time(NULL), exp;
 	int			 st, have_cookie = 0, tr;
 
@@ -143,6 +259,25 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 		(void)strlcpy(tok, cookie, sizeof(tok));
 	if (tok[0] == '\0')
 		return unauth(out, "Not authenticated: Missing access token");
+	if (A.auth_cache_ms > 0) {
+		ac_key(tok, key);
+		if (ac_get(key, &cl, &r->u, &exp, &gen)) {
+			explicit_bzero(cookie, sizeof(cookie));
+			if (cl.exp <= now) {
+				explicit_bzero(tok, sizeof(tok));
+				return unauth(out, "Invalid authentication "
+				    "credentials, token tampered or expired");
+			}
+			if (exp != -1 && exp <= now) {
+				explicit_bzero(tok, sizeof(tok));
+				memset(&r->u, 0, sizeof(r->u));
+				return unauth(out, "Not authenticated: Session "
+				    "either does not exist, has expired, or "
+				    "has been revoked.");
+			}
+			goto renew;
+		}
+	}
 	if (api_pubkey(pk) == -1) {
 		resp_detail(out, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "The authentication service is not available.");
@@ -199,6 +334,9 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 		r->u.admin = 0;
 	(void)strlcpy(r->u.sid, cl.sid, sizeof(r->u.sid));
 	yajl_tree_free(v);
+	if (A.auth_cache_ms > 0)
+		ac_put(key, &cl, &r->u, exp, gen);
+renew:
 
 	/* A browser's cookie gets a fresh token once the one it used is
 	 * half an hour old (6.2); a failure here is not the request's. */
@@ -229,5 +367,6 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 		}
 	}
 	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(&cl, sizeof(cl));
 	return 0;
 }

@@ -511,6 +511,11 @@ auth_call(unsigned type, yajl_gen g, char **reply, size_t *rlen)
 	st = api_call(type, NULL, (const char *)buf, len, reply, rlen);
 	explicit_bzero((void *)(uintptr_t)buf, len);
 	yajl_gen_free(g);
+	/* A session may be gone or a user changed: forget what the
+	 * authentication cache holds (api_auth.c), whatever auth said. */
+	if (type == MSG_AUTH_LOGOUT || type == MSG_AUTH_REFRESH ||
+	    type == MSG_AUTH_SET_PASSWORD)
+		api_auth_cache_flush();
 	return st;
 }
 
@@ -1281,52 +1286,35 @@ iodata_get(const char *id, struct api_resp *out, int *err)
 	return v;
 }
 
-/*
- * GET /api/executions/{id}, enriched as the original does: workflow
- * filled, InputsData/OutputsData from the IOData documents (null if
- * missing), canBeSubmitted computed while Created.  Into g.
- */
-static int
-exec_enriched(const char *id, struct api_resp *out, yajl_gen g)
+/* An object value of a db answer, else NULL (null or absent). */
+static yajl_val
+obj_or_null(yajl_val v, const char *key)
 {
-	yajl_val	 ex, in = NULL, outs = NULL, wf = NULL;
-	struct api_resp	 tmp;
-	const char	*st;
-	int		 err, cbs = -1;
+	yajl_val x = json_get(v, key);
 
-	if (exec_get(id, out, &ex) == -1)
-		return -1;
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.fd = -1;
-	/* Missing IOData documents give null, not an error. */
-	in = iodata_get(json_get_str(ex, "Inputs"), &tmp, &err);
-	outs = iodata_get(json_get_str(ex, "Outputs"), &tmp, &err);
-	free(tmp.body);
+	return x != NULL && YAJL_IS_OBJECT(x) ? x : NULL;
+}
+
+/*
+ * The enriched execution as the original answers it: workflow filled
+ * from wf (when not NULL), InputsData/OutputsData from the IOData
+ * documents in and outs (null if missing), canBeSubmitted computed while
+ * Created.  ex (an object) is changed in place.  Into g.
+ */
+static void
+exec_model(yajl_gen g, yajl_val ex, yajl_val in, yajl_val outs, yajl_val wf)
+{
+	const char	*st;
+	int		 cbs = -1;
+
 	st = json_get_str(ex, "Status");
 	if (st == NULL || strcmp(st, "Created") == 0)
 		cbs = in != NULL && model_inputs_ok(json_get(in, "DataSet"));
-	if (json_get_str(ex, "workflow") == NULL &&
-	    json_get_str(ex, "WorkflowID") != NULL) {
-		yajl_gen	rq = req_open();
-		long long	ver = 1;
-
-		memset(&tmp, 0, sizeof(tmp));
-		if (rq != NULL) {
-			json_gen_kv_str(rq, "wid", json_get_str(ex,
-			    "WorkflowID"));
-			if (json_get_int(ex, "WorkflowVersion", &ver) == -1)
-				ver = 1;
-			json_gen_kv_int(rq, "version", ver);
-		}
-		(void)call_gen(MSG_WORKFLOW_GET_VERSION, req_close(rq), &wf,
-		    &tmp, NULL);
-		free(tmp.body);
-	}
 	if (wf != NULL && json_get_str(wf, "_id") != NULL) {
 		/* Put the workflow's id into the stored-shape tree. */
 		size_t i;
 
-		for (i = 0; YAJL_IS_OBJECT(ex) && i < ex->u.object.len; i++)
+		for (i = 0; i < ex->u.object.len; i++)
 			if (strcmp(ex->u.object.keys[i], "workflow") == 0) {
 				yajl_tree_free(ex->u.object.values[i]);
 				ex->u.object.values[i] = NULL;
@@ -1355,10 +1343,37 @@ exec_enriched(const char *id, struct api_resp *out, yajl_gen g)
 	}
 	model_execution(g, ex, in != NULL ? json_get(in, "DataSet") : NULL,
 	    outs != NULL ? json_get(outs, "DataSet") : NULL, cbs);
-	yajl_tree_free(ex);
-	yajl_tree_free(in);
-	yajl_tree_free(outs);
-	yajl_tree_free(wf);
+}
+
+/*
+ * GET /api/executions/{id}, enriched (exec_model).  One db call,
+ * execution.get_full, brings the execution, its two IOData documents
+ * and, when its "workflow" is not set, the workflow.  Into g.
+ */
+static int
+exec_enriched(const char *id, struct api_resp *out, yajl_gen g)
+{
+	yajl_val	 full, ex;
+	char		 msg[640];
+
+	nf(msg, sizeof(msg), "Database reports no execution with uid=%s.", id);
+	if (!is_hex24(id)) {
+		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
+		return -1;
+	}
+	if (call_gen(MSG_EXEC_GET_FULL, req1("_id", id), &full, out,
+	    msg) == -1)
+		return -1;
+	if ((ex = obj_or_null(full, "execution")) == NULL) {
+		yajl_tree_free(full);
+		resp_detail(out, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Internal Server Error");
+		return -1;
+	}
+	/* Missing IOData documents give null, not an error. */
+	exec_model(g, ex, obj_or_null(full, "inputs"),
+	    obj_or_null(full, "outputs"), obj_or_null(full, "workflow"));
+	yajl_tree_free(full);
 	return 0;
 }
 
@@ -1422,19 +1437,21 @@ h_execution_create(struct api_req *r, struct api_resp *out)
 	}
 	if (call_gen(MSG_EXEC_CREATE, req_close(g), &v, out, msg) == -1)
 		goto out;
-	if ((id = json_get_str(v, "inserted_id")) == NULL) {
+	/* execution.create answers with the execution and its IOData
+	 * documents as stored: enriched like GET /api/executions/{id}
+	 * (its "workflow" is always set). */
+	if ((id = json_get_str(v, "inserted_id")) == NULL ||
+	    (x = obj_or_null(v, "entity")) == NULL) {
 		resp_detail(out, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "Internal Server Error");
 	} else if ((o = out_gen(out)) != NULL) {
 		(void)yajl_gen_map_open(o);
 		json_gen_cstr(o, "entity");
-		if (exec_enriched(id, out, o) == -1)
-			yajl_gen_free(o);
-		else {
-			json_gen_kv_str(o, "inserted_id", id);
-			(void)yajl_gen_map_close(o);
-			resp_gen(out, MHD_HTTP_OK, o);
-		}
+		exec_model(o, x, obj_or_null(v, "inputs"),
+		    obj_or_null(v, "outputs"), NULL);
+		json_gen_kv_str(o, "inserted_id", id);
+		(void)yajl_gen_map_close(o);
+		resp_gen(out, MHD_HTTP_OK, o);
 	}
 	yajl_tree_free(v);
 out:
@@ -1476,16 +1493,11 @@ io_list(struct api_req *r, struct api_resp *out, int inputs)
 	yajl_tree_free(doc);
 }
 
+/* arg: 1 inputs, 0 outputs */
 static void
-h_inputs(struct api_req *r, struct api_resp *out)
+h_io_list(struct api_req *r, struct api_resp *out)
 {
-	io_list(r, out, 1);
-}
-
-static void
-h_outputs(struct api_req *r, struct api_resp *out)
-{
-	io_list(r, out, 0);
+	io_list(r, out, r->arg);
 }
 
 /* GET .../input_item/{name}[/{obj_id}] */
@@ -1579,28 +1591,17 @@ io_item_patch(struct api_req *r, struct api_resp *out, int inputs)
 	yajl_tree_free(v);
 }
 
+/* arg: 1 inputs, 0 outputs */
 static void
-h_input_item(struct api_req *r, struct api_resp *out)
+h_io_item(struct api_req *r, struct api_resp *out)
 {
-	io_item_get(r, out, 1);
+	io_item_get(r, out, r->arg);
 }
 
 static void
-h_output_item(struct api_req *r, struct api_resp *out)
+h_io_item_patch(struct api_req *r, struct api_resp *out)
 {
-	io_item_get(r, out, 0);
-}
-
-static void
-h_input_item_patch(struct api_req *r, struct api_resp *out)
-{
-	io_item_patch(r, out, 1);
-}
-
-static void
-h_output_item_patch(struct api_req *r, struct api_resp *out)
-{
-	io_item_patch(r, out, 0);
+	io_item_patch(r, out, r->arg);
 }
 
 static void
@@ -1769,16 +1770,11 @@ out:
 	yajl_tree_free(b);
 }
 
+/* arg: 0 one id, 1 a list of ids */
 static void
 h_set_onto(struct api_req *r, struct api_resp *out)
 {
-	set_onto(r, out, 0);
-}
-
-static void
-h_set_onto_ids(struct api_req *r, struct api_resp *out)
-{
-	set_onto(r, out, 1);
+	set_onto(r, out, r->arg);
 }
 
 /* ---- IOData, files ---- */
@@ -2071,25 +2067,22 @@ static const struct api_route routes[] = {
 	{ POST, "/api/executions/create", h_execution_create, 0, 0 },
 	{ GET, "/api/executions/{}", h_execution, 0, 0 },
 	{ GET, "/api/edm_execution/{}", h_execution, 0, 0 },
-	{ GET, "/api/executions/{}/inputs", h_inputs, 0, 0 },
-	{ GET, "/api/executions/{}/outputs", h_outputs, 0, 0 },
-	{ GET, "/api/executions/{}/input_item/{}", h_input_item, 0, 0 },
-	{ GET, "/api/executions/{}/input_item/{}/{}", h_input_item, 0, 0 },
-	{ PATCH, "/api/executions/{}/input_item/{}", h_input_item_patch, 0,
+	{ GET, "/api/executions/{}/inputs", h_io_list, 0, 1 },
+	{ GET, "/api/executions/{}/outputs", h_io_list, 0, 0 },
+	{ GET, "/api/executions/{}/input_item/{}", h_io_item, 0, 1 },
+	{ GET, "/api/executions/{}/input_item/{}/{}", h_io_item, 0, 1 },
+	{ PATCH, "/api/executions/{}/input_item/{}", h_io_item_patch, 0, 1 },
+	{ PATCH, "/api/executions/{}/input_item/{}/{}", h_io_item_patch, 0, 1 },
+	{ GET, "/api/executions/{}/output_item/{}", h_io_item, 0, 0 },
+	{ GET, "/api/executions/{}/output_item/{}/{}", h_io_item, 0, 0 },
+	{ PATCH, "/api/executions/{}/output_item/{}", h_io_item_patch, 0, 0 },
+	{ PATCH, "/api/executions/{}/output_item/{}/{}", h_io_item_patch, 0,
 	    0 },
-	{ PATCH, "/api/executions/{}/input_item/{}/{}", h_input_item_patch, 0,
-	    0 },
-	{ GET, "/api/executions/{}/output_item/{}", h_output_item, 0, 0 },
-	{ GET, "/api/executions/{}/output_item/{}/{}", h_output_item, 0, 0 },
-	{ PATCH, "/api/executions/{}/output_item/{}", h_output_item_patch, 0,
-	    0 },
-	{ PATCH, "/api/executions/{}/output_item/{}/{}", h_output_item_patch,
-	    0, 0 },
 	{ GET, "/api/executions/{}/check_inputs", h_check_inputs, 0, 0 },
 	{ PATCH, "/api/executions/{}/set_onto_base_object_id", h_set_onto, 0,
 	    0 },
-	{ PATCH, "/api/executions/{}/set_onto_base_object_ids",
-	    h_set_onto_ids, 0, 0 },
+	{ PATCH, "/api/executions/{}/set_onto_base_object_ids", h_set_onto, 0,
+	    1 },
 	{ PATCH, "/api/executions/{}/set_param", h_set_param, 0, 0 },
 	{ PATCH, "/api/executions/{}/schedule", h_schedule, 0, 0 },
 	{ GET, "/api/iodata/{}", h_iodata, 0, 0 },
@@ -2233,6 +2226,7 @@ api_route(const char *method, const char *path, struct api_req *r,
 		    strcmp(routes[i].method, GET) == 0)) {
 			memcpy(r->params, tmp.params, sizeof(r->params));
 			r->nparams = tmp.nparams;
+			r->arg = routes[i].arg;
 			return &routes[i];
 		}
 		if (strstr(allow, routes[i].method) == NULL) {

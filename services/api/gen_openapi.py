@@ -303,6 +303,11 @@ for c, h, sch in ((401, "WWW-Authenticate", {"type": "string",
     responses[str(c)]["headers"] = {h: {"schema": sch}}
 responses["422"] = json_resp("Validation error (path, query or body)",
                              ref("ValidationError"))
+# Request headers beyond libmicrohttpd's per-connection memory (e.g. a
+# huge Cookie): its own short HTML answer, then the connection closes.
+responses["431"] = {"description": "Request header fields too large "
+                    "(libmicrohttpd's own HTML answer)",
+                    "content": {"text/html": {"schema": STR}}}
 
 
 def rref(code):
@@ -333,7 +338,7 @@ paths = {}
 
 def op(method, path, summary, tag, ok, *, params=(), body=None,
        errors=(), security=None, ok_desc="OK", desc=None, no422=False):
-    """One operation.  Error statuses added to `errors`: 503 always;
+    """One operation.  Error statuses added to `errors`: 431 and 503 always;
     401 unless public; 404 with path parameters (the router's answer to a
     parameter that is not text); 422 with query parameters or a JSON/form
     body (unless no422); 413 with any body."""
@@ -347,7 +352,7 @@ def op(method, path, summary, tag, ok, *, params=(), body=None,
         o["description"] = desc
     if params:
         o["parameters"] = list(params)
-    codes = set(errors) | {503}
+    codes = set(errors) | {431, 503}
     if body is not None:
         if isinstance(body, tuple):        # (media type, schema)
             mt, sch = body

@@ -1036,6 +1036,106 @@ gen_execution(struct ctx *c, const char *id)
 	return MST_OK;
 }
 
+/* Document id of coll as raw JSON into the answer, or null when id is
+ * not an id or there is no such document; other failures fail, or with
+ * lenient give null too. */
+static int
+gen_doc_or_null(struct ctx *c, enum db_coll coll, const char *id,
+    int lenient)
+{
+	char	*doc = NULL;
+	int	 st;
+
+	if (id == NULL || !db_id_ok(id)) {
+		(void)yajl_gen_null(c->g);
+		return MST_OK;
+	}
+	st = c->b->get(c->b, coll, id, &doc);
+	if (st == MST_NOTFOUND || (st != MST_OK && lenient)) {
+		(void)yajl_gen_null(c->g);
+		return MST_OK;
+	}
+	if (st != MST_OK)
+		return fail(c, st, "%s lookup failed", db_coll_name(coll));
+	gen_raw(c->g, doc, strlen(doc));
+	free(doc);
+	return MST_OK;
+}
+
+/*
+ * execution.get_full {"_id"}: an execution and what the api's enriched
+ * answer needs (spec/rest-api.md 4.6), in one call instead of four:
+ * {"execution": doc, "inputs": IOData doc | null, "outputs": IOData
+ * doc | null, "workflow": workflow doc | null}.  inputs and outputs are
+ * the documents the execution's "Inputs" and "Outputs" name (null when
+ * that is not an id or the document is missing); "workflow" is looked up
+ * only when the execution's "workflow" is not a string but its
+ * "WorkflowID" is one (of at most 256 bytes), at its "WorkflowVersion"
+ * (1 when that is not an integer), as workflow.get_version does; null
+ * when there is none.  Any other failure fails the operation.
+ */
+static int
+op_exec_get_full(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", NULL };
+	yajl_val	 ex;
+	const char	*id, *wid;
+	char		*doc, *wdoc = NULL, e[64];
+	long long	 ver = 1;
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL)
+		return st;
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "no execution with _id=%s", id);
+	ex = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	if (ex == NULL) {
+		free(doc);
+		return fail(c, MST_INTERNAL, "stored execution unreadable");
+	}
+	wid = json_get_str(ex, "WorkflowID");
+	if (json_get_str(ex, "workflow") == NULL && wid != NULL &&
+	    strlen(wid) <= 256) {
+		if (json_get_int(ex, "WorkflowVersion", &ver) == -1)
+			ver = 1;
+		st = workflow_version(c, wid, ver, &wdoc);
+		if (st == MST_NOTFOUND) {
+			c->err[0] = '\0';
+			wdoc = NULL;
+			st = MST_OK;
+		}
+		if (st != MST_OK) {
+			yajl_tree_free(ex);
+			free(doc);
+			return st;
+		}
+	}
+	(void)yajl_gen_map_open(c->g);
+	json_gen_cstr(c->g, "execution");
+	gen_raw(c->g, doc, strlen(doc));
+	free(doc);
+	json_gen_cstr(c->g, "inputs");
+	if ((st = gen_doc_or_null(c, DC_IODATA, json_get_str(ex,
+	    "Inputs"), 0)) == MST_OK) {
+		json_gen_cstr(c->g, "outputs");
+		st = gen_doc_or_null(c, DC_IODATA, json_get_str(ex, "Outputs"),
+		    0);
+	}
+	yajl_tree_free(ex);
+	if (st == MST_OK) {
+		json_gen_cstr(c->g, "workflow");
+		if (wdoc != NULL)
+			gen_raw(c->g, wdoc, strlen(wdoc));
+		else
+			(void)yajl_gen_null(c->g);
+		(void)yajl_gen_map_close(c->g);
+	}
+	free(wdoc);
+	return st;
+}
+
 static int
 op_exec_set_field(struct ctx *c, yajl_val v)
 {
@@ -1406,10 +1506,18 @@ op_exec_create(struct ctx *c, yajl_val v)
 	yajl_gen_free(g);
 	if (st != MST_OK)
 		return fail(c, st, "execution insert failed");
+	/* The IOData documents as stored, for the api's enriched answer
+	 * (as execution.get_full gives them); written already, so a
+	 * failure to read one back gives null, not an error. */
 	(void)yajl_gen_map_open(c->g);
 	json_gen_kv_str(c->g, "inserted_id", id);
 	json_gen_cstr(c->g, "entity");
-	st = gen_execution(c, id);
+	if ((st = gen_execution(c, id)) == MST_OK) {
+		json_gen_cstr(c->g, "inputs");
+		(void)gen_doc_or_null(c, DC_IODATA, in, 1);
+		json_gen_cstr(c->g, "outputs");
+		(void)gen_doc_or_null(c, DC_IODATA, out, 1);
+	}
 	(void)yajl_gen_map_close(c->g);
 	return st;
 }
@@ -2332,6 +2440,7 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	case MSG_EXEC_GET:
 		st = op_get_by_id(&c, v, DC_EXECUTIONS);
 		break;
+	case MSG_EXEC_GET_FULL:		st = op_exec_get_full(&c, v); break;
 	case MSG_EXEC_LIST:		st = op_exec_list(&c, v); break;
 	case MSG_EXEC_INSERT:
 		st = op_insert(&c, v, DC_EXECUTIONS, execution_fields);

@@ -60,4 +60,9 @@ def test_02_03_forbidden_syscall_kills(node, svc):
     node.wait_log("launcher",
                   f"{svc}[{pid}] killed by signal 31 (Bad system call)")
     node.wait_ready()
-    assert node.pids()[svc] != pid
+    # The launcher restarts it after its back-off: wait for the new pid
+    # (status.json may not list the service in between).
+    deadline = time.monotonic() + 10
+    while node.pids().get(svc) in (None, pid):
+        assert time.monotonic() < deadline, f"{svc} not restarted"
+        time.sleep(0.05)

@@ -23,35 +23,10 @@ from api_models import (Collection, CurrentUser, Entity, Error422,
                         IOData, IODataItem, LoginAnswer, LogoutAnswer,
                         RefreshAnswer, Settings, Status, UploadAnswer,
                         UseCase, User, Workflow, WorkflowExecution, check)
+from api_fixtures import admin, api, base, user  # noqa: F401 (fixtures)
 from conftest import require_root
 
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    require_root()
-    n = new_node(tmp_path_factory.mktemp("api13"))
-    try:
-        start_api_node(n)
-        yield n
-    finally:
-        n.stop()
-
-
-@pytest.fixture(scope="module")
-def base(api):
-    return api_url(api)
-
-
-@pytest.fixture(scope="module")
-def admin(base):
-    return Client(base, ADMIN, ADMIN_PW)
-
-
-@pytest.fixture(scope="module")
-def user(base):
-    return Client(base, USER, USER_PW)
 
 
 @pytest.fixture(scope="module")

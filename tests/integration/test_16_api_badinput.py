@@ -21,35 +21,10 @@ from api_helpers import (ADMIN, ADMIN_PW, USER, USER_PW, Client, api_port,
                          raw_http, start_api_node, workflow_source,
                          write_workflow, zip_names)
 from api_models import Error422, ErrorDetail, ExecutionStatistics, check
+from api_fixtures import admin, api, base, user  # noqa: F401 (fixtures)
 from conftest import require_root
 
 NOID = "0123456789abcdef01234567"
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    require_root()
-    n = new_node(tmp_path_factory.mktemp("api16"))
-    try:
-        start_api_node(n)
-        yield n
-    finally:
-        n.stop()
-
-
-@pytest.fixture(scope="module")
-def base(api):
-    return api_url(api)
-
-
-@pytest.fixture(scope="module")
-def admin(base):
-    return Client(base, ADMIN, ADMIN_PW)
-
-
-@pytest.fixture(scope="module")
-def user(base):
-    return Client(base, USER, USER_PW)
 
 
 @pytest.fixture(scope="module")

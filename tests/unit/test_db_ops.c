@@ -1060,6 +1060,97 @@ test_set_edm(void **state)
 	yajl_tree_free(v);
 }
 
+/* execution.get_full: the execution, its IOData documents and, when its
+ * "workflow" is not set, the workflow, in one answer (spec 4.6). */
+static void
+test_get_full(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, e, x, w;
+	char			 id[DB_ID_LEN + 1], req[512];
+
+	make_workflow(b);
+	/* execution.create answers with the IOData documents too. */
+	assert_int_equal(call(b, MSG_EXEC_CREATE, "{\"wid\":\"wf-A\","
+	    "\"version\":-1,\"requested_by\":\"a@b.test\"}", &v), MST_OK);
+	(void)strlcpy(id, str(v, "inserted_id"), sizeof(id));
+	e = json_get(v, "entity");
+	assert_string_equal(str(json_get(v, "inputs"), "_id"),
+	    str(e, "Inputs"));
+	assert_string_equal(str(json_get(v, "outputs"), "_id"),
+	    str(e, "Outputs"));
+	assert_int_equal(json_get(json_get(v, "inputs"),
+	    "DataSet")->u.array.len, 3);
+	yajl_tree_free(v);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", id);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, req, &v), MST_OK);
+	e = json_get(v, "execution");
+	assert_string_equal(str(e, "_id"), id);
+	x = get_exec(b, id);
+	assert_string_equal(str(e, "Inputs"), str(x, "Inputs"));
+	assert_string_equal(str(e, "CreatedDate"), str(x, "CreatedDate"));
+	yajl_tree_free(x);
+	assert_string_equal(str(json_get(v, "inputs"), "_id"),
+	    str(e, "Inputs"));
+	assert_string_equal(str(json_get(v, "inputs"), "Type"), "Inputs");
+	assert_int_equal(json_get(json_get(v, "inputs"),
+	    "DataSet")->u.array.len, 3);
+	assert_string_equal(str(json_get(v, "outputs"), "_id"),
+	    str(e, "Outputs"));
+	assert_int_equal(json_get(json_get(v, "outputs"),
+	    "DataSet")->u.array.len, 1);
+	/* "workflow" is set by execution.create: not looked up. */
+	assert_true(YAJL_IS_NULL(json_get(v, "workflow")));
+	yajl_tree_free(v);
+
+	/* No "workflow": the one of WorkflowID at WorkflowVersion; IOData
+	 * that is missing, or not an id, is null. */
+	assert_int_equal(call(b, MSG_EXEC_INSERT, "{\"WorkflowID\":\"wf-A\","
+	    "\"WorkflowVersion\":1,\"CreatedDate\":\"2020-01-01T00:00:00\","
+	    "\"RequestedBy\":\"a\",\"Inputs\":\"000000000000000000000000\","
+	    "\"Outputs\":\"not-an-id\"}", &x), MST_OK);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(x, "_id"));
+	yajl_tree_free(x);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, req, &v), MST_OK);
+	assert_true(YAJL_IS_NULL(json_get(v, "inputs")));
+	assert_true(YAJL_IS_NULL(json_get(v, "outputs")));
+	w = json_get(v, "workflow");
+	assert_string_equal(str(w, "wid"), "wf-A");
+	assert_int_equal(num(w, "Version"), 1);
+	yajl_tree_free(v);
+	/* A version or a workflow that does not exist: null. */
+	assert_int_equal(call(b, MSG_EXEC_INSERT, "{\"WorkflowID\":\"wf-A\","
+	    "\"WorkflowVersion\":7,\"workflow\":null,\"CreatedDate\":\"x\","
+	    "\"RequestedBy\":\"a\",\"Inputs\":\"a\",\"Outputs\":\"b\"}", &x),
+	    MST_OK);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(x, "_id"));
+	yajl_tree_free(x);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, req, &v), MST_OK);
+	assert_true(YAJL_IS_NULL(json_get(v, "workflow")));
+	assert_true(YAJL_IS_OBJECT(json_get(v, "execution")));
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_INSERT, "{\"WorkflowID\":\"nope\","
+	    "\"WorkflowVersion\":1,\"CreatedDate\":\"x\",\"RequestedBy\":"
+	    "\"a\",\"Inputs\":\"a\",\"Outputs\":\"b\"}", &x), MST_OK);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", str(x, "_id"));
+	yajl_tree_free(x);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, req, &v), MST_OK);
+	assert_true(YAJL_IS_NULL(json_get(v, "workflow")));
+	yajl_tree_free(v);
+
+	/* The strict reader: one argument, an id. */
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL,
+	    "{\"_id\":\"000000000000000000000000\"}", NULL), MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, "{\"_id\":\"zz\"}", NULL),
+	    MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, "{\"_id\":{\"$gt\":\"\"}}",
+	    NULL), MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, "{}", NULL), MST_NOTFOUND);
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\",\"x\":1}", id);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, req, NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_GET_FULL, "[]", NULL), MST_BADREQ);
+}
+
 /* parent is a DbRef or null (spec 2.2), never any object. */
 static void
 test_parent_dbref(void **state)
@@ -1098,6 +1189,7 @@ main(void)
 		T(test_users_sessions),
 		T(test_session_user),
 		T(test_set_edm),
+		T(test_get_full),
 		T(test_parent_dbref),
 	};
 #undef T

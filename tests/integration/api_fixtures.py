@@ -1,0 +1,35 @@
+"""Module-scoped fixtures shared by the api test modules: one node with
+the api (and an admin and an ordinary user made with the CLI) per module,
+its base URL, and a mupifDB-like Client for each user.  A module imports
+them by name (`from api_fixtures import api, base, admin, user`)."""
+import pytest
+
+from api_helpers import (ADMIN, ADMIN_PW, USER, USER_PW, Client, api_url,
+                         new_node, start_api_node)
+from conftest import require_root
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, request):
+    require_root()
+    n = new_node(tmp_path_factory.mktemp(request.module.__name__[-8:]))
+    try:
+        start_api_node(n)
+        yield n
+    finally:
+        n.stop()
+
+
+@pytest.fixture(scope="module")
+def base(api):
+    return api_url(api)
+
+
+@pytest.fixture(scope="module")
+def admin(base):
+    return Client(base, ADMIN, ADMIN_PW)
+
+
+@pytest.fixture(scope="module")
+def user(base):
+    return Client(base, USER, USER_PW)
