@@ -41,7 +41,7 @@ LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
 	   lib/json.c lib/parse_config.c lib/parse_policy.c lib/parse_profile.c \
 	   lib/parse_seccomp.c lib/seccomp_compile.c lib/sandbox.c \
 	   lib/audit.c lib/parse_audit.c lib/bchan.c lib/token.c \
-	   lib/parse_cidr.c
+	   lib/parse_cidr.c lib/ratelimit.c
 LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
 	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
 BROKER_SRCS = broker/broker.c
@@ -75,6 +75,8 @@ AUTH_SRCS = $(wildcard services/auth/*.c)
 AUTH_LIB_SRCS = $(filter-out services/auth/auth.c,$(AUTH_SRCS))
 SCHED_SRCS = $(wildcard services/scheduler/*.c)
 SCHED_LIB_SRCS = $(filter-out services/scheduler/scheduler.c,$(SCHED_SRCS))
+VPN_SRCS = $(wildcard services/vpn/*.c)
+VPN_LIB_SRCS = $(filter-out services/vpn/vpn.c,$(VPN_SRCS))
 NS_FUZZ	 = serpent pyro5 pyro4 nsregex nsprobe
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
@@ -92,7 +94,8 @@ BINS	 = $(BUILD)/mupif-central $(BUILD)/mupif-broker $(BUILD)/mupif-db \
 	   $(BUILD)/mupif-safeapi $(BUILD)/mupif-nameserver \
 	   $(if $(API_SRCS),$(BUILD)/mupif-api) \
 	   $(if $(AUTH_SRCS),$(BUILD)/mupif-auth) \
-	   $(if $(SCHED_SRCS),$(BUILD)/mupif-scheduler)
+	   $(if $(SCHED_SRCS),$(BUILD)/mupif-scheduler) \
+	   $(if $(VPN_SRCS),$(BUILD)/mupif-vpn)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_HARNESSES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -140,6 +143,9 @@ $(BUILD)/mupif-auth: $(call obj,$(AUTH_SRCS)) $(BUILD)/libmupif.a
 $(BUILD)/mupif-scheduler: $(call obj,$(SCHED_SRCS)) $(BUILD)/libmupif.a
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/mupif-vpn: $(call obj,$(VPN_SRCS)) $(BUILD)/libmupif.a
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # Unit tests and fuzz replays of api, auth and scheduler get that
 # service's objects (test_api_*.c, test_auth_*.c, test_sched_*.c and
 # fuzz_api_*.c, fuzz_auth_*.c, fuzz_sched_*.c).
@@ -169,6 +175,7 @@ endef
 $(eval $(call svc_test_rules,api,$(API_LIB_SRCS),services/api))
 $(eval $(call svc_test_rules,auth,$(AUTH_LIB_SRCS),services/auth))
 $(eval $(call svc_test_rules,sched,$(SCHED_LIB_SRCS),services/scheduler))
+$(eval $(call svc_test_rules,vpn,$(VPN_LIB_SRCS),services/vpn))
 # The scheduler carries its Python inspector inside (.incbin).
 $(call obj,services/scheduler/inspect_script.c): \
     services/scheduler/inspect_workflow.py
@@ -246,12 +253,14 @@ fuzz-build:
 	@for h in $(FUZZ_HARNESSES); do \
 	    $(CLANG) $(FUZZ_CFLAGS) -Iservices/db -Iservices/nameserver \
 	        -Iservices/api -Iservices/auth -Iservices/scheduler \
+	        -Iservices/vpn \
 	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
 	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
 	        serpent|pyro5|pyro4|nsregex|nsprobe) echo $(NS_LIB_SRCS);; \
 	        api_*) echo $(API_PARSE_SRCS);; \
 	        auth_*) echo $(AUTH_LIB_SRCS);; \
-	        sched_*) echo $(SCHED_LIB_SRCS);; esac) \
+	        sched_*) echo $(SCHED_LIB_SRCS);; \
+	        vpn_*) echo $(VPN_LIB_SRCS);; esac) \
 	        $(PKG_LIBS) || exit 1; done
 
 fuzz: setup fuzz-build

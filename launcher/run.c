@@ -59,6 +59,7 @@ static struct service services[] = {
 	{ .name = "safeapi",	.id = SVC_SAFEAPI },
 	{ .name = "nameserver",	.id = SVC_NAMESERVER },
 	{ .name = "scheduler",	.id = SVC_SCHEDULER },
+	{ .name = "vpn",	.id = SVC_VPN },
 };
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))
 
@@ -521,6 +522,15 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.broker_timeout_ms + 1000);
 		json_gen_kv_int(g, "jobmans_timeout_ms",
 		    (long long)L.c.ns_probe_budget_ms + 2000);
+		json_gen_kv_int(g, "rate", (long long)L.c.safeapi_rate);
+		json_gen_kv_int(g, "burst", (long long)L.c.safeapi_burst);
+		json_gen_kv_str(g, "trusted_proxy", L.c.trusted_proxy);
+		json_gen_kv_int(g, "timeout_s",
+		    (long long)L.c.safeapi_timeout_s);
+		json_gen_kv_int(g, "max_conn_per_addr",
+		    (long long)L.c.safeapi_max_conn_per_addr);
+		json_gen_kv_int(g, "max_request",
+		    (long long)L.c.safeapi_max_request);
 		break;
 	case SVC_API:
 		json_gen_kv_int(g, "call_timeout_ms",
@@ -569,6 +579,15 @@ start_doc(const struct service *s, size_t *len)
 		json_gen_kv_int(g, "inspect_max_bytes",
 		    (long long)L.c.inspect_max_bytes);
 		break;
+	case SVC_VPN:
+		/* "dump": fd 0 is vpn_dump_file (start_service opens it);
+		 * the interface of a one-interface dump is the VPN name. */
+		json_gen_cstr(g, "dump");
+		(void)yajl_gen_bool(g, L.c.vpn_dump_file[0] != '\0');
+		json_gen_cstr(g, "show_endpoints");
+		(void)yajl_gen_bool(g, L.c.vpn_show_endpoints != 0);
+		json_gen_kv_str(g, "iface", L.c.vpn_name);
+		break;
 	default:
 		break;
 	}
@@ -582,6 +601,36 @@ start_doc(const struct service *s, size_t *len)
 	return out;
 }
 
+/*
+ * vpn_dump_file, opened read-only for the vpn service's fd 0: the service
+ * has no open(2) and no access to the path.  Opened by root because the
+ * dump holds the hub's private key and should be readable by root only.
+ * A regular file only (no FIFO, device or symbolic link).  -1 (fd 0 is
+ * then /dev/null, which the service reports as an empty dump) when unset
+ * or unreadable.
+ */
+static int
+open_vpn_dump(void)
+{
+	struct stat	st;
+	int		fd;
+
+	if (L.c.vpn_dump_file[0] == '\0')
+		return -1;
+	if ((fd = open(L.c.vpn_dump_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1) {
+		llog("vpn_dump_file %s: %s", L.c.vpn_dump_file,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		llog("vpn_dump_file %s: not a regular file", L.c.vpn_dump_file);
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void
 start_service(struct service *s)
 {
@@ -591,6 +640,7 @@ start_service(struct service *s)
 	char		*doc, payload[64];
 	size_t		 doclen;
 	pid_t		 pid;
+	int		 in;
 
 	if (s->id != SVC_BROKER && br->state != ST_RUNNING) {
 		s->state = ST_WAITING;
@@ -622,9 +672,12 @@ start_service(struct service *s)
 		(void)close(sp[0]);
 	}
 	doc = start_doc(s, &doclen);
+	in = s->id == SVC_VPN ? open_vpn_dump() : -1;
 	pid = spawn_service(s, sp[1], doc, doclen, L.coarse, L.coarselen,
-	    lp[1], L.privileged, -1, -1);
+	    lp[1], L.privileged, in, -1);
 	free(doc);
+	if (in != -1)
+		(void)close(in);
 	(void)close(sp[1]);
 	(void)close(lp[1]);
 	if (pid == -1) {

@@ -33,6 +33,12 @@ struct conf {
 	uint64_t	restart_window;
 	uint64_t	status_cache_ms;
 	uint64_t	status_min_refresh_ms;
+	uint64_t	safeapi_rate;		/* requests/s per client, 0 off */
+	uint64_t	safeapi_burst;		/* ... bucket size */
+	char		trusted_proxy[64];	/* IP whose X-Forwarded-For counts */
+	uint64_t	safeapi_timeout_s;	/* idle/slow connection timeout */
+	uint64_t	safeapi_max_conn_per_addr;	/* 0: no limit */
+	uint64_t	safeapi_max_request;	/* bytes of request line+headers */
 	uint64_t	broker_rate;
 	char		db_backend[16];		/* sqlite | mongo */
 	char		mongo_uri[1024];	/* secret: never printed */
@@ -59,6 +65,8 @@ struct conf {
 	uint64_t	registration;		/* auth.register allowed */
 	uint64_t	login_rate_user;	/* failed logins/min per user */
 	uint64_t	login_rate_addr;	/* ... per client address */
+	char		vpn_dump_file[PATH_MAX];	/* `wg show IF dump` output */
+	uint64_t	vpn_show_endpoints;	/* peers' public addresses */
 	uint64_t	debug;
 };
 

@@ -91,7 +91,8 @@ enum svc_id {
 	X(MSG_SCHED_PING,	"sched.ping",		SVC_SCHEDULER)	\
 	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)	\
 	X(MSG_EXEC_SET_EDM,	"execution.set_edm",	SVC_DB)	\
-	X(MSG_EXEC_GET_FULL,	"execution.get_full",	SVC_DB)
+	X(MSG_EXEC_GET_FULL,	"execution.get_full",	SVC_DB)	\
+	X(MSG_VPN_STATUS,	"vpn.status",		SVC_VPN)
 
 enum msg_type {
 #define X(id, name, callee) id,

@@ -13,6 +13,7 @@
 
 #include "cidr.h"
 #include "conf.h"
+#include "ratelimit.h"
 #include "banned.h"
 
 enum ctype { C_STR, C_UINT, C_PORT, C_BOOL };
@@ -46,6 +47,12 @@ static const struct ckey {
 	U(restart_window,	"MUPIF_RESTART_WINDOW", 1, 86400),
 	U(status_cache_ms,	"MUPIF_STATUS_CACHE_MS", 0, 3600000),
 	U(status_min_refresh_ms, "MUPIF_STATUS_MIN_REFRESH_MS", 0, 3600000),
+	U(safeapi_rate,		"MUPIF_SAFEAPI_RATE", 0, 1000000),
+	U(safeapi_burst,	"MUPIF_SAFEAPI_BURST", 1, 1000000),
+	S(trusted_proxy,	"MUPIF_TRUSTED_PROXY"),
+	U(safeapi_timeout_s,	"MUPIF_SAFEAPI_TIMEOUT_S", 1, 3600),
+	U(safeapi_max_conn_per_addr, "MUPIF_SAFEAPI_MAX_CONN_PER_ADDR", 0, 512),
+	U(safeapi_max_request,	"MUPIF_SAFEAPI_MAX_REQUEST", 4096, 1048576),
 	U(broker_rate,		"MUPIF_BROKER_RATE", 1, 10000000),
 	S(db_backend,		"MUPIF_DB_BACKEND"),
 	S(mongo_uri,		"MUPIF_MONGO_URI"),
@@ -67,6 +74,8 @@ static const struct ckey {
 	U(api_max_conn_per_addr,	"MUPIF_API_MAX_CONN_PER_ADDR", 0, 512),
 	B(cookie_secure,	"MUPIF_COOKIE_SECURE"),
 	S(runner_python,	"MUPIF_RUNNER_PYTHON"),
+	S(vpn_dump_file,	"MUPIF_VPN_DUMP_FILE"),
+	B(vpn_show_endpoints,	"MUPIF_VPN_SHOW_ENDPOINTS"),
 	U(inspect_cpu_s,	"MUPIF_INSPECT_CPU_S", 1, 3600),
 	U(inspect_mem_mb,	"MUPIF_INSPECT_MEM_MB", 64, 65536),
 	U(inspect_timeout_s,	"MUPIF_INSPECT_TIMEOUT_S", 1, 3600),
@@ -100,6 +109,12 @@ conf_defaults(struct conf *c)
 	c->restart_window = 60;
 	c->status_cache_ms = 2000;
 	c->status_min_refresh_ms = 250;
+	c->safeapi_rate = 20;		/* the monitor page needs ~3/s */
+	c->safeapi_burst = 100;
+	c->trusted_proxy[0] = '\0';	/* none: the peer is the client */
+	c->safeapi_timeout_s = 15;
+	c->safeapi_max_conn_per_addr = 64;
+	c->safeapi_max_request = 16384;
 	c->broker_rate = 5000;
 	(void)strlcpy(c->db_backend, "sqlite", sizeof(c->db_backend));
 	(void)strlcpy(c->mongo_db, "MuPIF", sizeof(c->mongo_db));
@@ -401,6 +416,21 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 			    "addresses it may probe (e.g. the VPN subnet)");
 			return -1;
 		}
+	}
+	if (c->trusted_proxy[0] != '\0') {
+		struct rl_addr a;
+
+		if (rl_addr_parse(c->trusted_proxy, strlen(c->trusted_proxy),
+		    &a) == -1) {
+			(void)snprintf(err, errlen, "trusted_proxy: must be "
+			    "one numeric IPv4 or IPv6 address (or empty)");
+			return -1;
+		}
+	}
+	if (c->vpn_dump_file[0] != '\0' && c->vpn_dump_file[0] != '/') {
+		(void)snprintf(err, errlen, "vpn_dump_file: must be an "
+		    "absolute path (or empty)");
+		return -1;
 	}
 	if (c->vpn_name[0] == '\0') {
 		(void)snprintf(err, errlen, "vpn_name: must not be empty");

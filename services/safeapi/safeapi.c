@@ -37,6 +37,7 @@
 #include "bchan.h"
 #include "json.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "sandbox.h"
 #include "banned.h"
 
@@ -60,11 +61,20 @@ static struct safeapi {
 	int			 call_timeout_ms;
 	struct cached		 status;		/* /status2/ */
 	struct cached		 ns_status;		/* /ns-status2/ */
+	struct cached		 vpn;			/* /vpn-status2/ */
 	struct cached		 jobmans;		/* /jobmans-status2/ */
 	struct cached		 scheds;	/* /scheduler-status2/ */
 	int			 jobmans_timeout_ms;
 	char			 ns_host[256];
 	unsigned		 ns_port;
+	struct ratelimit	 rl;		/* per client address */
+	struct rl_addr		 proxy;		/* trusted_proxy */
+	int			 has_proxy;
+	unsigned		 timeout_s;
+	unsigned		 max_conn_per_addr;
+	size_t			 max_request;
+	uint64_t		 limited;	/* 429s, for the log */
+	uint64_t		 bad_xff;
 	volatile sig_atomic_t	 quit;
 #ifdef MUPIF_TEST_HOOKS
 	int			 test_fd;	/* made before the seal */
@@ -278,6 +288,46 @@ gen_ns(yajl_gen g)
 	(void)yajl_gen_map_close(g);
 	yajl_tree_free(names);
 	return st == MST_OK;
+}
+
+/*
+ * /vpn-status2/ (spec C.2): one key per WireGuard interface, as the vpn
+ * service's vpn.status found them in the operator's `wg show` dump (keys
+ * other than peers' public keys, and endpoints unless configured, already
+ * left out there).  {} when the vpn service does not answer, has no dump
+ * file, or answers something else than a JSON object: never a 500.
+ */
+static int
+gen_vpn(yajl_gen g)
+{
+	yajl_val	 v = NULL;
+	char		*reply = NULL, err[128];
+	size_t		 len = 0;
+	int		 st;
+
+	st = bchan_call(&S.bc, MSG_VPN_STATUS, NULL, "{}", 2,
+	    S.call_timeout_ms, &reply, &len);
+	if (st == MST_OK) {
+		v = json_parse_flags(reply, len, BCHAN_REPLY_MAX, 8,
+		    JSON_F_KEYS_UNIQUE, err, sizeof(err));
+		if (v == NULL || !YAJL_IS_OBJECT(v)) {
+			log_warnx("vpn-status2: unreadable vpn.status: %s",
+			    v == NULL ? err : "not an object");
+			yajl_tree_free(v);
+			v = NULL;
+		}
+	} else
+		log_warnx("vpn-status2: vpn did not answer: %s",
+		    msg_status_name((unsigned)st));
+	free(reply);
+	if (v != NULL)
+		json_gen_val(g, v);
+	else {
+		(void)yajl_gen_map_open(g);
+		(void)yajl_gen_map_close(g);
+	}
+	yajl_tree_free(v);
+	return v != NULL;
 }
 
 /*
@@ -725,6 +775,105 @@ serve_test_malformed(struct MHD_Connection *c)
 }
 #endif
 
+/* Whether a request announces a body (Content-Length other than 0, or
+ * any Transfer-Encoding). */
+static int
+has_body(struct MHD_Connection *c)
+{
+	const char *cl, *te;
+
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	return te != NULL || (cl != NULL && strcmp(cl, "0") != 0);
+}
+
+/* The last X-Forwarded-For header of a request (a client may send
+ * several; the proxy appends to the one it forwards). */
+static enum MHD_Result
+last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	(void)kind;
+	if (key != NULL && value != NULL &&
+	    strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
+/*
+ * The client a request is counted against: the socket peer; when the
+ * peer is trusted_proxy, the last hop of its X-Forwarded-For (the address
+ * the proxy saw; the hops before it are the client's own text).  A
+ * request from the proxy without a usable header counts against the
+ * proxy's address (logged: the proxy is then misconfigured).  -1 when
+ * libmicrohttpd knows no peer address.
+ */
+static int
+client_addr(struct MHD_Connection *c, struct rl_addr *out)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const char			*xff = NULL;
+	struct rl_addr			 hop;
+	sa_family_t			 fam;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return -1;
+	memcpy(&fam, &ci->client_addr->sa_family, sizeof(fam));
+	if (rl_addr_from_sockaddr(ci->client_addr, fam == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+	    out) == -1)
+		return -1;
+	if (!S.has_proxy || !rl_addr_eq(out, &S.proxy))
+		return 0;
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
+	if (xff != NULL && xff_last_hop(xff, strnlen(xff, XFF_MAX_LEN + 1),
+	    &hop) == 0) {
+		*out = hop;
+		return 0;
+	}
+	if (S.bad_xff++ % 1000 == 0)
+		log_warnx("request from trusted_proxy with %s X-Forwarded-For "
+		    "(%llu so far): counted against the proxy", xff == NULL ?
+		    "no" : "an unusable", (unsigned long long)S.bad_xff);
+	return 0;
+}
+
+/* Take one token for the request's client; 0 after queuing a 429. */
+static int
+rate_ok(struct MHD_Connection *c)
+{
+	struct MHD_Response	*r;
+	struct rl_addr		 a;
+	unsigned		 retry = 1;
+	char			 ra[16], who[RL_ADDR_TEXT];
+	static const char	 body[] = "{\"detail\":\"Too Many Requests\"}";
+
+	if (S.rl.rate == 0 || client_addr(c, &a) == -1)
+		return 1;
+	if (rl_take(&S.rl, &a, util_mono_ms(), &retry))
+		return 1;
+	if (S.limited++ % 1000 == 0) {
+		rl_addr_format(&a, who, sizeof(who));
+		log_warnx("rate limit: %s refused (%llu refusals so far)",
+		    who, (unsigned long long)S.limited);
+	}
+	r = MHD_create_response_from_buffer(sizeof(body) - 1,
+	    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return 0;
+	(void)snprintf(ra, sizeof(ra), "%u", retry);
+	(void)MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	(void)MHD_add_response_header(r, "Content-Type", "application/json");
+	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	(void)MHD_add_response_header(r, "Retry-After", ra);
+	(void)MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+	MHD_destroy_response(r);
+	return 0;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -739,12 +888,28 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	 * keep-alive in libmicrohttpd 0.9.75 (ENVIRONMENT.md). */
 	if (*con_cls == NULL) {
 		*con_cls = &first_call_marker;
+		/* No request of this API has a body: one announced is
+		 * refused before it is read (and the connection then
+		 * closed): 405 for a method other than GET, HEAD and
+		 * OPTIONS (as without a body), else 413. */
+		if (has_body(c)) {
+			if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+			    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+			    strcmp(method, MHD_HTTP_METHOD_OPTIONS) != 0)
+				return respond_error(c,
+				    MHD_HTTP_METHOD_NOT_ALLOWED,
+				    "Method Not Allowed");
+			return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request bodies are not accepted");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		*upload_size = 0;	/* bodies are discarded */
+		*upload_size = 0;	/* not reached: refused above */
 		return MHD_YES;
 	}
+	if (!rate_ok(c))
+		return MHD_YES;		/* 429 queued */
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
 		struct MHD_Response *r;
@@ -773,6 +938,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return serve_cached(c, &S.status, gen_status);
 	if (strcmp(url, "/ns-status2/") == 0 || strcmp(url, "/ns-status2") == 0)
 		return serve_cached(c, &S.ns_status, gen_ns);
+	if (strcmp(url, "/vpn-status2/") == 0 ||
+	    strcmp(url, "/vpn-status2") == 0)
+		return serve_cached(c, &S.vpn, gen_vpn);
 	if (strcmp(url, "/jobmans-status2/") == 0 ||
 	    strcmp(url, "/jobmans-status2") == 0)
 		return serve_cached(c, &S.jobmans, gen_jobmans);
@@ -818,6 +986,7 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	const char		*s;
 	long long		 v;
+	uint64_t		 rate, burst;
 	int			 fl;
 
 	(void)argc;
@@ -851,10 +1020,41 @@ main(int argc, char *argv[])
 			fatalx("bad jobmans_timeout_ms");
 		S.jobmans_timeout_ms = (int)v;
 	}
+	/* Abuse limits (README: safeapi_rate ... safeapi_max_request). */
+	if (json_get_int(sb.config, "rate", &v) == -1 || v < 0 || v > 1000000)
+		fatalx("bad rate");
+	rate = (uint64_t)v;
+	if (json_get_int(sb.config, "burst", &v) == -1 || v < 1 ||
+	    v > 1000000)
+		fatalx("bad burst");
+	burst = (uint64_t)v;
+	if ((s = json_get_str(sb.config, "trusted_proxy")) == NULL)
+		fatalx("bad trusted_proxy");
+	if (s[0] != '\0') {
+		if (rl_addr_parse(s, strlen(s), &S.proxy) == -1)
+			fatalx("bad trusted_proxy");
+		S.has_proxy = 1;
+	}
+	if (json_get_int(sb.config, "timeout_s", &v) == -1 || v < 1 ||
+	    v > 3600)
+		fatalx("bad timeout_s");
+	S.timeout_s = (unsigned)v;
+	if (json_get_int(sb.config, "max_conn_per_addr", &v) == -1 || v < 0 ||
+	    v > 512)
+		fatalx("bad max_conn_per_addr");
+	S.max_conn_per_addr = (unsigned)v;
+	if (json_get_int(sb.config, "max_request", &v) == -1 || v < 4096 ||
+	    v > 1048576)
+		fatalx("bad max_request");
+	S.max_request = (size_t)v;
 	if (bchan_init(&S.bc, FD_BROKER) == -1)
 		fatal("init");
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
+	/* A fixed table: 4096 clients tracked at once, the idle ones
+	 * forgotten first (lib/ratelimit.h). */
+	if (rl_init(&S.rl, rate, burst, 4096) == -1)
+		fatalx("rate limit table");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: poll returns */
@@ -876,9 +1076,9 @@ main(int argc, char *argv[])
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)FD_LISTEN,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, S.max_conn_per_addr,
+	    MHD_OPTION_CONNECTION_TIMEOUT, S.timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, S.max_request,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL)

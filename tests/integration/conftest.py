@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("MUPIF_BUILD", ROOT / "build-asan"))
 CENTRAL = BUILD / "mupif-central"
 SERVICES = ("broker", "db", "auth", "api", "safeapi", "nameserver",
-            "scheduler")
+            "scheduler", "vpn")
 
 
 def free_ports(n):

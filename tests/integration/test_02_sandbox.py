@@ -12,7 +12,7 @@ from conftest import SERVICES, proc_status
 USERS = {"broker": "mupif-broker", "db": "mupif-db", "api": "mupif-api",
          "auth": "mupif-auth",
          "safeapi": "mupif-safeapi", "nameserver": "mupif-ns",
-         "scheduler": "mupif-sched"}
+         "scheduler": "mupif-sched", "vpn": "mupif-vpn"}
 
 
 @pytest.mark.parametrize("svc", SERVICES)
