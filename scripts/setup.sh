@@ -17,7 +17,7 @@ PKGS="gcc make pkg-config libc6-dev \
  libmongoc-dev libbson-dev libyajl-dev libmicrohttpd-dev libsqlite3-dev \
  clang-14 libclang-rt-14-dev llvm-14 libcmocka-dev \
  libbsd-dev libzip-dev libcrypt-dev wrk python3 python3-venv curl procps passwd \
- apache2 openssl"
+ apache2 openssl chromium"
 
 # One unprivileged user per service (see policy/<svc>.profile).
 USERS="mupif-broker mupif-db mupif-safeapi mupif-api mupif-web mupif-auth \
@@ -82,6 +82,17 @@ if [ ! -x "$jbin" ]; then
 	    >/dev/null; then
 		echo "setup: installing jongodb failed; the MongoDB test" \
 		    "stage will fail" >&2
+	fi
+fi
+
+# playwright-core (no bundled browser: it drives Debian's chromium) for the
+# monitor page's browser test, kept under .npm-tools/.
+if [ ! -f "$top/.npm-tools/node_modules/playwright-core/package.json" ]; then
+	if ! command -v npm >/dev/null 2>&1 || \
+	    ! npm install --prefix "$top/.npm-tools" --no-audit --no-fund \
+	    --loglevel=error playwright-core@1.65.1 >/dev/null; then
+		echo "setup: installing playwright-core failed; the monitor" \
+		    "browser test will be skipped" >&2
 	fi
 fi
 
