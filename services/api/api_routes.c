@@ -810,29 +810,42 @@ h_current_user(struct api_req *r, struct api_resp *out)
 
 /* ---- users ---- */
 
+/*
+ * One page of a listing: op with the page arguments (and, when key is
+ * not NULL, key = val), answered as a collection envelope of fn(record).
+ */
 static void
-h_users(struct api_req *r, struct api_resp *out)
+list_page(struct api_req *r, struct api_resp *out, unsigned op,
+    const char *key, const char *val, void (*fn)(yajl_gen, yajl_val))
 {
 	yajl_gen	g, o;
 	yajl_val	v;
 
-	if (!r->u.admin) {
-		resp_detail(out, MHD_HTTP_FORBIDDEN,
-		    "Only admin users can access the list of users.");
-		return;
-	}
 	if ((g = req_open()) == NULL || pagination(r, out, g) == -1) {
 		if (g != NULL)
 			yajl_gen_free(g);
 		return;
 	}
-	if (call_gen(MSG_USER_LIST, req_close(g), &v, out, NULL) == -1)
+	if (key != NULL)
+		json_gen_kv_str(g, key, val);
+	if (call_gen(op, req_close(g), &v, out, NULL) == -1)
 		return;
 	if ((o = out_gen(out)) != NULL) {
-		model_page(o, v, model_user);
+		model_page(o, v, fn);
 		resp_gen(out, MHD_HTTP_OK, o);
 	}
 	yajl_tree_free(v);
+}
+
+static void
+h_users(struct api_req *r, struct api_resp *out)
+{
+	if (!r->u.admin) {
+		resp_detail(out, MHD_HTTP_FORBIDDEN,
+		    "Only admin users can access the list of users.");
+		return;
+	}
+	list_page(r, out, MSG_USER_LIST, NULL, NULL, model_user);
 }
 
 /* The user of path parameter 0 (admin or self): 0, or -1 with out set. */
@@ -936,21 +949,7 @@ h_user_patch(struct api_req *r, struct api_resp *out)
 static void
 h_usecases(struct api_req *r, struct api_resp *out)
 {
-	yajl_gen	g, o;
-	yajl_val	v;
-
-	if ((g = req_open()) == NULL || pagination(r, out, g) == -1) {
-		if (g != NULL)
-			yajl_gen_free(g);
-		return;
-	}
-	if (call_gen(MSG_USECASE_LIST, req_close(g), &v, out, NULL) == -1)
-		return;
-	if ((o = out_gen(out)) != NULL) {
-		model_page(o, v, model_usecase);
-		resp_gen(out, MHD_HTTP_OK, o);
-	}
-	yajl_tree_free(v);
+	list_page(r, out, MSG_USECASE_LIST, NULL, NULL, model_usecase);
 }
 
 /* {"entity": fn(v)} */
@@ -986,22 +985,8 @@ h_usecase(struct api_req *r, struct api_resp *out)
 static void
 h_usecase_workflows(struct api_req *r, struct api_resp *out)
 {
-	yajl_gen	g, o;
-	yajl_val	v;
-
-	if ((g = req_open()) == NULL || pagination(r, out, g) == -1) {
-		if (g != NULL)
-			yajl_gen_free(g);
-		return;
-	}
-	json_gen_kv_str(g, "usecase", r->params[0]);
-	if (call_gen(MSG_WORKFLOW_LIST, req_close(g), &v, out, NULL) == -1)
-		return;
-	if ((o = out_gen(out)) != NULL) {
-		model_page(o, v, model_workflow);
-		resp_gen(out, MHD_HTTP_OK, o);
-	}
-	yajl_tree_free(v);
+	list_page(r, out, MSG_WORKFLOW_LIST, "usecase", r->params[0],
+	    model_workflow);
 }
 
 static void
@@ -1065,21 +1050,7 @@ h_upload_stub(struct api_req *r, struct api_resp *out)
 static void
 h_workflows(struct api_req *r, struct api_resp *out)
 {
-	yajl_gen	g, o;
-	yajl_val	v;
-
-	if ((g = req_open()) == NULL || pagination(r, out, g) == -1) {
-		if (g != NULL)
-			yajl_gen_free(g);
-		return;
-	}
-	if (call_gen(MSG_WORKFLOW_LIST, req_close(g), &v, out, NULL) == -1)
-		return;
-	if ((o = out_gen(out)) != NULL) {
-		model_page(o, v, model_workflow);
-		resp_gen(out, MHD_HTTP_OK, o);
-	}
-	yajl_tree_free(v);
+	list_page(r, out, MSG_WORKFLOW_LIST, NULL, NULL, model_workflow);
 }
 
 static void

@@ -31,6 +31,7 @@ import Pyro5.client
 import Pyro5.errors
 import Pyro5.socketutil
 
+from ns_helpers import accepted, listener  # noqa: F401
 from conftest import Node, require_root
 
 Pyro5.config.COMMTIMEOUT = 10
@@ -68,24 +69,10 @@ def source_address(addr):
         Pyro5.socketutil.create_socket = orig
 
 
-def listener(addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    s.listen(64)
-    s.setblocking(False)
-    return s
 
 
-def accepted(s):
-    """How many connections are waiting on listener s (accepted here)."""
-    n = 0
-    while True:
-        try:
-            c, _ = s.accept()
-        except BlockingIOError:
-            return n
-        c.close()
-        n += 1
+
+
 
 
 def closed_port(addr):

@@ -27,6 +27,7 @@ import pytest
 import Pyro5.api
 import Pyro5.server
 
+from ns_helpers import accepted, daemon, listener  # noqa: F401
 from conftest import Node, require_root
 
 Pyro5.config.COMMTIMEOUT = 10
@@ -71,15 +72,6 @@ class OldModelServer:
         return []
 
 
-@pytest.fixture(scope="module")
-def daemon():
-    d = Pyro5.server.Daemon(host="127.0.0.1")
-    t = threading.Thread(target=d.requestLoop, daemon=True)
-    t.start()
-    yield d
-    d.shutdown()
-    t.join(10)
-
 
 @pytest.fixture(scope="module")
 def jmnode(tmp_path_factory):
@@ -89,23 +81,10 @@ def jmnode(tmp_path_factory):
     n.stop()
 
 
-def listener(addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    s.listen(64)
-    s.setblocking(False)
-    return s
 
 
-def accepted(s):
-    n = 0
-    while True:
-        try:
-            c, _ = s.accept()
-        except BlockingIOError:
-            return n
-        c.close()
-        n += 1
+
+
 
 
 def garbage_server():

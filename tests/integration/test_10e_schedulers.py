@@ -29,6 +29,7 @@ import pytest
 import Pyro5.api
 import Pyro5.server
 
+from ns_helpers import accepted, daemon, listener  # noqa: F401
 from conftest import Node, require_root
 
 Pyro5.config.COMMTIMEOUT = 10
@@ -115,15 +116,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def daemon():
-    d = Pyro5.server.Daemon(host="127.0.0.1")
-    t = threading.Thread(target=d.requestLoop, daemon=True)
-    t.start()
-    yield d
-    d.shutdown()
-    t.join(10)
-
 
 @pytest.fixture(scope="module")
 def snode(tmp_path_factory):
@@ -133,23 +125,10 @@ def snode(tmp_path_factory):
     n.stop()
 
 
-def listener(addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    s.listen(64)
-    s.setblocking(False)
-    return s
 
 
-def accepted(s):
-    n = 0
-    while True:
-        try:
-            c, _ = s.accept()
-        except BlockingIOError:
-            return n
-        c.close()
-        n += 1
+
+
 
 
 def fresh(node, path):
