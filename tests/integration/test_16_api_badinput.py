@@ -473,6 +473,37 @@ def test_16_40_non_admin_upload_403(api, user, tmp_path):
             "You don't have permission to perform this action."
 
 
+WORKFLOW_DOC = {"wid": "WF16w", "Description": "d", "UseCase": "UC16",
+                "IOCard": {"Inputs": [], "Outputs": []},
+                "modulename": "evil", "classname": "Evil",
+                "GridFSID": "0123456789abcdef01234567"}
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", "api/workflows"), ("PATCH", "api/workflows"),
+    ("POST", "api/workflows_history")])
+def test_16_40b_workflow_records_admin_only(api, user, method, path):
+    """Any user could point a workflow at any file in the original
+    (9.1.3); here the workflow records are written by admins only
+    (docs/authorization.md row 7)."""
+    with unchanged(api, user):
+        r = user.raw(method, path, json=WORKFLOW_DOC)
+        assert r.status_code == 403, r.text
+        check(ErrorDetail, r.json())
+
+
+@pytest.mark.parametrize("path", [
+    f"api/executions/{NOID}/livelog/10", f"api/executions/{NOID}/livelog/0",
+    "api/status2", "api/jobmans-status2"])
+def test_16_40c_unpickling_endpoints_not_served(user, path):
+    """livelog and the Pyro status endpoints unpickled what a peer sent
+    (9.1.2); they are not served by the api (docs/authorization.md
+    row 10): 404, never a connection anywhere."""
+    r = user.raw("GET", path)
+    assert r.status_code == 404, r.text
+    assert check(ErrorDetail, r.json()).detail == "Not Found"
+
+
 def test_16_41_upload_refused(api, admin, user):
     good = workflow_source("WF16r", "Workflow16r")
     cases = {
