@@ -1,7 +1,9 @@
 /*
  * fuzz_config.c - fuzzes conf_parse() (lib/parse_config.c), the
  * launcher's "key = value" configuration parser, then conf_check() on
- * whatever it accepted.
+ * whatever it accepted (which runs the CIDR list parser of
+ * lib/parse_cidr.c on ns_autoclean_nets; seeds fuzz/corpus/config/
+ * ns_autoclean*).
  *
  * The input is the whole file, applied over the defaults as the launcher
  * does.  Errors must leave a NUL-terminated message; accepted string
