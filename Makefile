@@ -77,7 +77,7 @@ SCHED_SRCS = $(wildcard services/scheduler/*.c)
 SCHED_LIB_SRCS = $(filter-out services/scheduler/scheduler.c,$(SCHED_SRCS))
 VPN_SRCS = $(wildcard services/vpn/*.c)
 VPN_LIB_SRCS = $(filter-out services/vpn/vpn.c,$(VPN_SRCS))
-NS_FUZZ	 = serpent pyro5 pyro4 nsregex nsprobe
+NS_FUZZ	 = serpent pyro5 pyro4 nsregex jobman
 HEADERS	 = $(wildcard lib/*.h launcher/*.h services/*/*.h)
 
 # `make V=1` shows the full commands.
@@ -256,7 +256,7 @@ fuzz-build:
 	        -Iservices/vpn \
 	        -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRCS) \
 	        $$(case $$h in db*) echo $(DB_LIB_SRCS);; \
-	        serpent|pyro5|pyro4|nsregex|nsprobe) echo $(NS_LIB_SRCS);; \
+	        serpent|pyro5|pyro4|nsregex|jobman) echo $(NS_LIB_SRCS);; \
 	        api_*) echo $(API_PARSE_SRCS);; \
 	        auth_*) echo $(AUTH_LIB_SRCS);; \
 	        sched_*) echo $(SCHED_LIB_SRCS);; \

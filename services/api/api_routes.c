@@ -944,6 +944,25 @@ h_user_patch(struct api_req *r, struct api_resp *out)
 	yajl_tree_free(v);
 }
 
+/*
+ * op {"_id": path parameter 0} into *v; -1 with out set.  A parameter
+ * that is not an id, and an id the db does not know, answer 404 with
+ * "<what><parameter>." (mupifDB's message).
+ */
+static int
+call_by_id(struct api_req *r, struct api_resp *out, unsigned op,
+    const char *what, yajl_val *v)
+{
+	char msg[640];
+
+	nf(msg, sizeof(msg), "%s%s.", what, r->params[0]);
+	if (!is_hex24(r->params[0])) {
+		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
+		return -1;
+	}
+	return call_gen(op, req1("_id", r->params[0]), v, out, msg);
+}
+
 /* ---- use cases ---- */
 
 static void
@@ -1057,16 +1076,9 @@ static void
 h_workflow(struct api_req *r, struct api_resp *out)
 {
 	yajl_val	v;
-	char		msg[640];
 
-	nf(msg, sizeof(msg), "Database reports no workflow with _id=%s.",
-	    r->params[0]);
-	if (!is_hex24(r->params[0])) {
-		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
-		return;
-	}
-	if (call_gen(MSG_WORKFLOW_GET, req1("_id", r->params[0]), &v, out,
-	    msg) == -1)
+	if (call_by_id(r, out, MSG_WORKFLOW_GET,
+	    "Database reports no workflow with _id=", &v) == -1)
 		return;
 	entity(out, v, model_workflow);
 	yajl_tree_free(v);
@@ -1675,16 +1687,9 @@ static void
 h_schedule(struct api_req *r, struct api_resp *out)
 {
 	yajl_val	v;
-	char		msg[640];
 
-	nf(msg, sizeof(msg), "Database reports no execution with uid=%s.",
-	    r->params[0]);
-	if (!is_hex24(r->params[0])) {
-		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
-		return;
-	}
-	if (call_gen(MSG_EXEC_SCHEDULE, req1("_id", r->params[0]), &v, out,
-	    msg) == -1)
+	if (call_by_id(r, out, MSG_EXEC_SCHEDULE,
+	    "Database reports no execution with uid=", &v) == -1)
 		return;
 	exec_entity_reply(out, v);
 	yajl_tree_free(v);

@@ -10,7 +10,7 @@
  * parse_sched.c reads (as mupif.monitor.schedulerInfo; its getExecutions()
  * and the pickled log tails behind it are never asked for).  No sockets
  * here: ns_rounds.c moves the bytes, and the unit tests and
- * fuzz/fuzz_nsprobe.c drive it the same way.
+ * fuzz/fuzz_jobman.c drive it the same way.
  *
  * Trust: the peer is whatever listens at an address someone registered,
  * inside the configured networks: untrusted.  Replies are checked before

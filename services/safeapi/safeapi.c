@@ -330,6 +330,23 @@ gen_vpn(yajl_gen g)
 	return v != NULL;
 }
 
+/* The array of a nameserver probe round (op), or [] when there is none:
+ * 1 if the nameserver answered. */
+static int
+gen_round(yajl_gen g, unsigned op, const char *what)
+{
+	yajl_val arr = ns_round(op, what);
+
+	if (arr != NULL)
+		json_gen_val(g, arr);
+	else {
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_array_close(g);
+	}
+	yajl_tree_free(arr);
+	return arr != NULL;
+}
+
 /*
  * /jobmans-status2/ (spec C.2): one element per job manager (registration
  * tagged type:jobmanager), {ns, numJobs, jobs, status, signature} or null,
@@ -341,16 +358,7 @@ gen_vpn(yajl_gen g)
 static int
 gen_jobmans(yajl_gen g)
 {
-	yajl_val arr = ns_round(MSG_NS_JOBMANS, "jobmans-status2");
-
-	if (arr != NULL)
-		json_gen_val(g, arr);
-	else {
-		(void)yajl_gen_array_open(g);
-		(void)yajl_gen_array_close(g);
-	}
-	yajl_tree_free(arr);
-	return arr != NULL;
+	return gen_round(g, MSG_NS_JOBMANS, "jobmans-status2");
 }
 
 /*
@@ -364,16 +372,7 @@ gen_jobmans(yajl_gen g)
 static int
 gen_scheds(yajl_gen g)
 {
-	yajl_val arr = ns_round(MSG_NS_SCHEDULERS, "scheduler-status2");
-
-	if (arr != NULL)
-		json_gen_val(g, arr);
-	else {
-		(void)yajl_gen_array_open(g);
-		(void)yajl_gen_array_close(g);
-	}
-	yajl_tree_free(arr);
-	return arr != NULL;
+	return gen_round(g, MSG_NS_SCHEDULERS, "scheduler-status2");
 }
 
 /* Regenerate one cached document. */

@@ -1,5 +1,5 @@
 /*
- * fuzz_nsprobe.c - fuzzes the client side of ns.jobmans and
+ * fuzz_jobman.c - fuzzes the client side of ns.jobmans and
  * ns.schedulers: what a registered job manager or scheduler (any host
  * someone registered inside the configured networks) sends back to the
  * nameserver (services/nameserver/parse_jobman.c: reply headers,
