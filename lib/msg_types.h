@@ -92,7 +92,16 @@ enum svc_id {
 	X(MSG_SCHED_INSPECT,	"sched.inspect",	SVC_SCHEDULER)	\
 	X(MSG_EXEC_SET_EDM,	"execution.set_edm",	SVC_DB)	\
 	X(MSG_EXEC_GET_FULL,	"execution.get_full",	SVC_DB)	\
-	X(MSG_VPN_STATUS,	"vpn.status",		SVC_VPN)
+	X(MSG_VPN_STATUS,	"vpn.status",		SVC_VPN)	\
+	X(MSG_EXEC_START,	"execution.start",	SVC_DB)		\
+	X(MSG_EXEC_REQUEUE,	"execution.requeue",	SVC_DB)		\
+	X(MSG_EXEC_RECOVER,	"execution.recover",	SVC_DB)		\
+	X(MSG_EXEC_CANCEL,	"execution.cancel",	SVC_DB)		\
+	X(MSG_AUTH_EXEC_TOKEN,	"auth.exec_token",	SVC_AUTH)	\
+	X(MSG_SCHED_WAKE,	"sched.wake",		SVC_SCHEDULER)	\
+	X(MSG_SCHED_LIVELOG,	"sched.livelog",	SVC_SCHEDULER)	\
+	X(MSG_SCHED_CANCEL,	"sched.cancel",		SVC_SCHEDULER)	\
+	X(MSG_SCHED_STATS,	"sched.stats",		SVC_SCHEDULER)
 
 enum msg_type {
 #define X(id, name, callee) id,
