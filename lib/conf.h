@@ -62,6 +62,20 @@ struct conf {
 	uint64_t	inspect_mem_mb;
 	uint64_t	inspect_timeout_s;
 	uint64_t	inspect_max_bytes;	/* extracted files, in total */
+	/* The scheduling loop (services/scheduler/README.md). */
+	uint64_t	run_slots;		/* executions at once; 0: none */
+	uint64_t	run_timeout_s;		/* wall clock of one run */
+	uint64_t	run_cpu_s;		/* 0: run_timeout_s */
+	uint64_t	run_mem_mb;		/* address space of each process */
+	uint64_t	run_nproc;		/* processes of one run */
+	uint64_t	run_fsize_mb;		/* largest file it writes */
+	uint64_t	run_nofile;
+	uint64_t	run_log_max;		/* bytes of log kept */
+	uint64_t	run_max_attempts;	/* then back to Created */
+	uint64_t	run_poll_s;		/* fallback poll period */
+	char		run_net_ports[128];	/* extra TCP ports, "a,b" */
+	char		runner_dir[1024];	/* mupif_runner.py; "": default */
+	char		scheduler_id[65];	/* claim owner; "": host+dir */
 	uint64_t	registration;		/* auth.register allowed */
 	uint64_t	login_rate_user;	/* failed logins/min per user */
 	uint64_t	login_rate_addr;	/* ... per client address */
@@ -84,6 +98,10 @@ int	 conf_set(struct conf *, const char *key, const char *val,
 int	 conf_env(struct conf *, char *err, size_t errlen) WUR;
 /* Cross-field checks after everything is applied. */
 int	 conf_check(const struct conf *, char *err, size_t errlen) WUR;
+/* Parse run_net_ports ("a,b,c") into out (may be NULL): the count, or -1
+ * for anything but at most max ports 1..65535 separated by commas. */
+#define CONF_RUN_PORTS_MAX	12
+int	 conf_ports(const char *, uint16_t *out, size_t max);
 /* Write "key = value" lines (for `--help` and debugging). */
 void	 conf_dump(const struct conf *, int fd);
 

@@ -80,6 +80,19 @@ static const struct ckey {
 	U(inspect_mem_mb,	"MUPIF_INSPECT_MEM_MB", 64, 65536),
 	U(inspect_timeout_s,	"MUPIF_INSPECT_TIMEOUT_S", 1, 3600),
 	U(inspect_max_bytes,	"MUPIF_INSPECT_MAX_BYTES", 4096, 1ULL << 32),
+	U(run_slots,		"MUPIF_RUN_SLOTS", 0, 64),
+	U(run_timeout_s,	"MUPIF_RUN_TIMEOUT_S", 1, 30ULL * 86400),
+	U(run_cpu_s,		"MUPIF_RUN_CPU_S", 0, 30ULL * 86400),
+	U(run_mem_mb,		"MUPIF_RUN_MEM_MB", 64, 1048576),
+	U(run_nproc,		"MUPIF_RUN_NPROC", 1, 65536),
+	U(run_fsize_mb,		"MUPIF_RUN_FSIZE_MB", 1, 1048576),
+	U(run_nofile,		"MUPIF_RUN_NOFILE", 16, 65536),
+	U(run_log_max,		"MUPIF_RUN_LOG_MAX", 4096, 1ULL << 32),
+	U(run_max_attempts,	"MUPIF_RUN_MAX_ATTEMPTS", 1, 1000),
+	U(run_poll_s,		"MUPIF_RUN_POLL_S", 1, 3600),
+	S(run_net_ports,	"MUPIF_RUN_NET_PORTS"),
+	S(runner_dir,		"MUPIF_RUNNER_DIR"),
+	S(scheduler_id,		"MUPIF_SCHEDULER_ID"),
 	B(registration,		"MUPIF_REGISTRATION"),
 	U(login_rate_user,	"MUPIF_LOGIN_RATE_USER", 0, 1000000),
 	U(login_rate_addr,	"MUPIF_LOGIN_RATE_ADDR", 0, 1000000),
@@ -139,6 +152,15 @@ conf_defaults(struct conf *c)
 	c->inspect_mem_mb = 512;
 	c->inspect_timeout_s = 3;
 	c->inspect_max_bytes = 256ULL * 1024 * 1024;
+	c->run_slots = 4;
+	c->run_timeout_s = 86400;
+	c->run_mem_mb = 4096;
+	c->run_nproc = 256;
+	c->run_fsize_mb = 2048;
+	c->run_nofile = 1024;
+	c->run_log_max = 64ULL * 1024 * 1024;
+	c->run_max_attempts = 12;
+	c->run_poll_s = 20;
 	c->registration = 0;
 	c->login_rate_user = 10;
 	c->login_rate_addr = 30;
@@ -436,6 +458,25 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "vpn_name: must not be empty");
 		return -1;
 	}
+	if (conf_ports(c->run_net_ports, NULL, CONF_RUN_PORTS_MAX) == -1) {
+		(void)snprintf(err, errlen, "run_net_ports: must be a list of "
+		    "at most %d TCP ports separated by commas (or empty)",
+		    CONF_RUN_PORTS_MAX);
+		return -1;
+	}
+	if (c->runner_dir[0] != '\0' && (c->runner_dir[0] != '/' ||
+	    strlen(c->runner_dir) >= 128)) {
+		(void)snprintf(err, errlen, "runner_dir: must be an absolute "
+		    "path of fewer than 128 bytes (or empty)");
+		return -1;
+	}
+	if (strspn(c->scheduler_id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") !=
+	    strlen(c->scheduler_id)) {
+		(void)snprintf(err, errlen, "scheduler_id: only letters, "
+		    "digits and . _ : - (or empty)");
+		return -1;
+	}
 	/* The scheduler execs it: an absolute path, nothing to split. */
 	if (c->runner_python[0] != '/' ||
 	    strpbrk(c->runner_python, " \t\"'\\") != NULL) {
@@ -460,6 +501,29 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 				}
 	}
 	return 0;
+}
+
+int
+conf_ports(const char *s, uint16_t *out, size_t max)
+{
+	size_t		 n = 0, len;
+	uint64_t	 v;
+	const char	*e;
+
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		e = strchr(s, ',');
+		len = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (n == max || util_parse_u64(s, len, 1, 65535, &v) == -1)
+			return -1;
+		if (out != NULL)
+			out[n] = (uint16_t)v;
+		n++;
+		if (e == NULL)
+			return (int)n;
+		s = e + 1;
+	}
 }
 
 void

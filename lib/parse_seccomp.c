@@ -277,6 +277,7 @@ parse_line(struct scp *s, const char *p, const char *e)
 	size_t		 nl;
 	int		 nr;
 	struct sc_rule	*r;
+	enum sc_action	 act;
 
 	p = skip(p, e);
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
@@ -378,11 +379,16 @@ parse_line(struct scp *s, const char *p, const char *e)
 			return -1;
 		return check_conflict(s, r);
 	}
-	/* cond && cond ... || cond && ... */
+	/* [kill when] cond && cond ... || cond && ... */
+	act = SC_ALLOW;
+	if (tok_is(p, e, "kill when ")) {
+		act = SC_KILL;
+		p = skip(p + 10, e);
+	}
 	for (;;) {
 		if ((r = new_rule(s, nr, name, nl)) == NULL)
 			return -1;
-		r->action = SC_ALLOW;
+		r->action = act;
 		for (;;) {
 			if (r->ncond >= SC_MAX_CONDS)
 				return perr(s, "too many conditions");

@@ -110,6 +110,27 @@ sandbox_start(struct sandbox *sb, const char *expect)
 		}
 		sb->nro = ll->u.array.len;
 	}
+	if ((ll = json_get(sb->doc, "landlock_net")) != NULL) {
+		yajl_val	ports = json_get(ll, "connect");
+		size_t		i;
+
+		if (!YAJL_IS_OBJECT(ll) || ports == NULL ||
+		    !YAJL_IS_ARRAY(ports) ||
+		    ports->u.array.len > SANDBOX_LL_MAX_PORTS ||
+		    json_get_bool(ll, "bind_ephemeral", &b) == -1)
+			fatalx("start-up document: bad landlock_net");
+		for (i = 0; i < ports->u.array.len; i++) {
+			yajl_val p = ports->u.array.values[i];
+
+			if (!YAJL_IS_INTEGER(p) || YAJL_GET_INTEGER(p) < 1 ||
+			    YAJL_GET_INTEGER(p) > 65535)
+				fatalx("start-up document: bad port in "
+				    "landlock_net");
+			sb->connect[i] = (uint16_t)YAJL_GET_INTEGER(p);
+		}
+		sb->nconnect = ports->u.array.len;
+		sb->bind_ephemeral = b;
+	}
 	log_setverbose(sb->debug);
 	sb->config = json_get(sb->doc, "config");
 	if (sb->config == NULL || !YAJL_IS_OBJECT(sb->config))
@@ -215,11 +236,26 @@ sandbox_jail(struct sandbox *sb)
 	if (sb->landlock) {
 		char err[256];
 
-		if (sandbox_landlock((const char (*)[SANDBOX_RO_LEN])sb->ro,
-		    sb->nro, ".", SANDBOX_LL_ALL, err, sizeof(err)) == -1)
+		struct sandbox_ll l;
+
+		memset(&l, 0, sizeof(l));
+		l.ro = (const char (*)[SANDBOX_RO_LEN])sb->ro;
+		l.nro = sb->nro;
+		l.rw[0] = ".";
+		l.rw_mode[0] = SANDBOX_LL_ALL;
+		/* The one device a child's stdin (or Python) may need. */
+		l.rw[1] = "/dev/null";
+		l.rw_mode[1] = SANDBOX_LL_RW_FILE;
+		l.nrw = 2;
+		l.connect = sb->connect;
+		l.nconnect = sb->nconnect;
+		l.bind_ephemeral = sb->bind_ephemeral;
+		if (sandbox_landlock_ex(&l, err, sizeof(err)) == -1)
 			fatalx("landlock: %s", err);
-		log_info("landlock ABI %d: %s read-write, %zu paths read-only",
-		    sandbox_landlock_abi(), sb->chroot, sb->nro);
+		log_info("landlock ABI %d: %s read-write, %zu paths read-only, "
+		    "%zu TCP ports to connect to%s", sandbox_landlock_abi(),
+		    sb->chroot, sb->nro, sb->nconnect, sb->bind_ephemeral ?
+		    ", ephemeral bind" : "");
 	}
 }
 
@@ -241,6 +277,15 @@ sandbox_jail(struct sandbox *sb)
 #define LL_NET_CONNECT_TCP	(1ULL << 1)
 #define LL_SCOPE_ABSTRACT_UNIX	(1ULL << 0)	/* ABI 6 */
 #define LL_SCOPE_SIGNAL		(1ULL << 1)
+#define LL_FS_MAKE_CHAR		(1ULL << 6)
+#define LL_FS_MAKE_BLOCK	(1ULL << 11)
+#define LL_FS_MAKE_FIFO		(1ULL << 10)
+#define LL_FS_MAKE_SOCK		(1ULL << 9)
+#define LL_FS_MAKE_SYM		(1ULL << 12)
+/* What a work tree may not do: devices, fifos, sockets, symlinks. */
+#define LL_FS_EXECUTE_DEV_MASK	(LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK | \
+				 LL_FS_MAKE_FIFO | LL_FS_MAKE_SOCK | \
+				 LL_FS_MAKE_SYM | LL_FS_IOCTL_DEV)
 #define LL_FILE_RIGHTS		(LL_FS_EXECUTE | LL_FS_WRITE_FILE | \
 				 LL_FS_READ_FILE | LL_FS_TRUNCATE | \
 				 LL_FS_IOCTL_DEV)
@@ -300,18 +345,61 @@ ll_add(int rfd, const char *path, uint64_t rights, uint64_t handled,
 	return 0;
 }
 
+struct ll_net_port {
+	uint64_t	allowed;
+	uint64_t	port;
+} __attribute__((packed));
+
+#define LL_RULE_NET_PORT	2
+
+/* Allow the TCP rights on one port. */
+static int
+ll_port(int rfd, uint64_t rights, uint16_t port, char *err, size_t errlen)
+{
+	struct ll_net_port np;
+
+	np.allowed = rights;
+	np.port = port;
+	if (syscall(SYS_landlock_add_rule, rfd, LL_RULE_NET_PORT, &np,
+	    0) == -1) {
+		(void)snprintf(err, errlen, "rule for TCP port %u: %s",
+		    (unsigned)port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The rights of a SANDBOX_LL_* mode, within the handled ones. */
+static uint64_t
+ll_rights(int mode, uint64_t handled)
+{
+	if (mode == SANDBOX_LL_ALL)
+		return handled;
+	if (mode == SANDBOX_LL_FILES)
+		return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE |
+		    LL_FS_MAKE_REG | LL_FS_REMOVE_FILE | LL_FS_TRUNCATE;
+	if (mode == SANDBOX_LL_TREE)
+		return handled & ~(LL_FS_EXECUTE_DEV_MASK);
+	if (mode == SANDBOX_LL_RW_FILE)
+		return LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE;
+	return LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
+}
+
 int
-sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
-    const char *rw, int rw_mode, char *err, size_t errlen)
+sandbox_landlock_ex(const struct sandbox_ll *l, char *err, size_t errlen)
 {
 	struct ll_ruleset_attr	 a;
 	size_t			 asz, i;
-	uint64_t		 rights;
 	int			 abi, rfd;
 
 	if ((abi = sandbox_landlock_abi()) < 1) {
 		(void)snprintf(err, errlen, "the kernel has no Landlock "
 		    "(needs Linux 5.13 with lsm=landlock)");
+		return -1;
+	}
+	if ((l->nconnect > 0 || l->bind_ephemeral) && abi < 4) {
+		(void)snprintf(err, errlen, "Landlock ABI %d cannot limit TCP "
+		    "ports (needs ABI 4, Linux 6.7)", abi);
 		return -1;
 	}
 	memset(&a, 0, sizeof(a));
@@ -337,23 +425,22 @@ sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
 		    strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < nro; i++)
-		if (ll_add(rfd, ro[i], LL_FS_EXECUTE | LL_FS_READ_FILE |
-		    LL_FS_READ_DIR, a.fs, 1, err, errlen) == -1)
+	for (i = 0; i < l->nro; i++)
+		if (ll_add(rfd, l->ro[i], ll_rights(SANDBOX_LL_RO, a.fs),
+		    a.fs, 1, err, errlen) == -1)
 			goto fail;
-	if (rw != NULL) {
-		if (rw_mode == SANDBOX_LL_ALL)
-			rights = a.fs;
-		else if (rw_mode == SANDBOX_LL_FILES)
-			rights = LL_FS_READ_FILE | LL_FS_READ_DIR |
-			    LL_FS_WRITE_FILE | LL_FS_MAKE_REG |
-			    LL_FS_REMOVE_FILE | LL_FS_TRUNCATE;
-		else
-			rights = LL_FS_EXECUTE | LL_FS_READ_FILE |
-			    LL_FS_READ_DIR;
-		if (ll_add(rfd, rw, rights, a.fs, 0, err, errlen) == -1)
+	for (i = 0; i < l->nrw && i < SANDBOX_LL_MAX_RW; i++)
+		if (l->rw[i] != NULL && ll_add(rfd, l->rw[i],
+		    ll_rights(l->rw_mode[i], a.fs), a.fs, 0, err,
+		    errlen) == -1)
 			goto fail;
-	}
+	for (i = 0; i < l->nconnect; i++)
+		if (ll_port(rfd, LL_NET_CONNECT_TCP, l->connect[i], err,
+		    errlen) == -1)
+			goto fail;
+	if (l->bind_ephemeral && ll_port(rfd, LL_NET_BIND_TCP, 0, err,
+	    errlen) == -1)
+		goto fail;
 	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
 		(void)snprintf(err, errlen, "landlock_restrict_self: %s",
 		    strerror(errno));
@@ -364,6 +451,21 @@ sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
 fail:
 	(void)close(rfd);
 	return -1;
+}
+
+int
+sandbox_landlock(const char (*ro)[SANDBOX_RO_LEN], size_t nro,
+    const char *rw, int rw_mode, char *err, size_t errlen)
+{
+	struct sandbox_ll l;
+
+	memset(&l, 0, sizeof(l));
+	l.ro = ro;
+	l.nro = nro;
+	l.rw[0] = rw;
+	l.rw_mode[0] = rw_mode;
+	l.nrw = rw != NULL;
+	return sandbox_landlock_ex(&l, err, errlen);
 }
 
 void

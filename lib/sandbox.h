@@ -43,6 +43,7 @@
 #define START_MAX	(64 * 1024)
 #define SANDBOX_MAX_RO	16
 #define SANDBOX_RO_LEN	128
+#define SANDBOX_LL_MAX_PORTS	16
 
 struct sandbox {
 	char		 service[32];
@@ -56,6 +57,11 @@ struct sandbox {
 	int		 landlock;	/* no chroot: Landlock instead */
 	size_t		 nro;
 	char		 ro[SANDBOX_MAX_RO][SANDBOX_RO_LEN];
+	/* "landlock_net": TCP ports the service (and its children) may
+	 * connect to, and whether they may bind an ephemeral port. */
+	size_t		 nconnect;
+	uint16_t	 connect[SANDBOX_LL_MAX_PORTS];
+	int		 bind_ephemeral;
 	yajl_val	 doc;		/* whole start-up document */
 	yajl_val	 config;	/* its "config" object (borrowed) */
 };
@@ -75,6 +81,32 @@ void	sandbox_seal(struct sandbox *);
 #define SANDBOX_LL_FILES	3	/* read, write, create, remove regular
 					 * files; no directories, links,
 					 * devices, sockets or fifos; no exec */
+#define SANDBOX_LL_TREE		4	/* a work tree: files, directories,
+					 * exec; no devices, fifos, sockets,
+					 * symlinks */
+#define SANDBOX_LL_RW_FILE	5	/* one file: read and write */
+#define SANDBOX_LL_MAX_RW	4
+/* A Landlock layer as data (sandbox_landlock_ex()). */
+struct sandbox_ll {
+	const char	(*ro)[SANDBOX_RO_LEN];	/* read and execute */
+	size_t		  nro;
+	const char	 *rw[SANDBOX_LL_MAX_RW];
+	int		  rw_mode[SANDBOX_LL_MAX_RW];
+	size_t		  nrw;
+	const uint16_t	 *connect;	/* TCP ports that may be connected */
+	size_t		  nconnect;
+	int		  bind_ephemeral; /* bind TCP port 0 (Pyro daemons) */
+};
+/*
+ * Restrict the calling process (and its future children) with a new
+ * Landlock layer as l says: read-only paths (missing ones skipped), up to
+ * SANDBOX_LL_MAX_RW paths with their modes, TCP connect only to the ports
+ * listed and bind only to an ephemeral port when asked (ABI 4; -1 when
+ * ports are asked for and the kernel cannot), abstract Unix sockets and
+ * signals scoped (ABI 6).  0, or -1 with err.
+ */
+int	sandbox_landlock_ex(const struct sandbox_ll *l, char *err,
+	    size_t errlen) WUR;
 /*
  * Restrict the calling process (and its future children) with a new
  * Landlock layer: paths ro[0..nro) read-only (missing ones are skipped),

@@ -9,6 +9,7 @@
  *   fcntl: arg1 == F_GETFL || arg1 == F_SETFL
  *   socket: return EPERM              # fail with an errno, do not kill
  *   ptrace: kill                      # (deny lists) kill the process
+ *   clone: kill when arg0 & 0x10000000  # (deny lists) kill when it holds
  *   @include groups/basic-io.seccomp
  *   @default allow                    # (deny lists) default action
  *

@@ -238,3 +238,17 @@ util_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
 	*out = v;
 	return 0;
 }
+
+int
+util_hex24(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < 24; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[24] == '\0';
+}

@@ -36,6 +36,9 @@ int64_t	 util_wall_ms(void);
 void	 util_iso_time(int64_t wall_ms, char *buf, size_t len);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	 util_hex(const uint8_t *, size_t n, char *out);
+/* 1 if s is exactly 24 lower-case hex digits (a database id), else 0;
+ * NULL gives 0. */
+int	 util_hex24(const char *s);
 /* Parse exactly 2n hex chars into n bytes; 0 or -1. */
 int	 util_unhex(const char *, size_t n, uint8_t *out) WUR;
 /* Parse a decimal unsigned number in [min,max] from a length-bounded
