@@ -105,6 +105,11 @@ static const struct field execution_fields[] = {
 	{ "InputsData", T_ARR | T_NULL, 0 },
 	{ "OutputsData", T_ARR | T_NULL, 0 },
 	{ "canBeSubmitted", T_BOOL | T_NULL, 0 },
+	/* Ours, for the scheduling loop (spec/scheduler.md 12). */
+	{ "ClaimedBy", T_STR | T_NULL, 0 },
+	{ "RunId", T_STR | T_NULL, 0 },
+	{ "Reason", T_STR | T_NULL, 0 },
+	{ "CancelRequested", T_BOOL | T_NULL, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -970,15 +975,18 @@ status_effects(const char *status, const char *now, struct db_set *s)
  * effects when it really changes, as one compare-and-set on the old
  * status (retried if someone else changed it in between).  If from is
  * not NULL the change happens only from that status (*matched says).
+ * The nx fields of xs (at most XSETS_MAX, none of the date fields or
+ * Status; borrowed) are set in the same step.
  */
+#define XSETS_MAX	8
 static int
-set_status(struct ctx *c, const char *id, const char *status,
-    const char *from, int *matched)
+set_status_with(struct ctx *c, const char *id, const char *status,
+    const char *from, const struct db_set *xs, size_t nx, int *matched)
 {
-	struct db_set	 sets[8];
+	struct db_set	 sets[8 + XSETS_MAX];
 	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
 	char		*doc, *sj, now[64], e[64];
-	size_t		 n;
+	size_t		 n, i;
 	int		 st, tries;
 
 	*matched = 0;
@@ -1006,6 +1014,8 @@ set_status(struct ctx *c, const char *id, const char *status,
 		if (old == NULL || strcmp(old, status) != 0)
 			n = status_effects(status, now, sets);
 		sets[n++] = (struct db_set){ "Status", sj };
+		for (i = 0; i < nx && i < XSETS_MAX; i++)
+			sets[n++] = xs[i];
 		if (old != NULL) {
 			expect.type = DV_STR;
 			expect.s = old;
@@ -1021,6 +1031,14 @@ set_status(struct ctx *c, const char *id, const char *status,
 	if (st == MST_OK && !*matched && from == NULL)
 		st = fail(c, MST_BUSY, "execution %s changed too often", id);
 	return st;
+}
+
+/* set_status_with() without further fields. */
+static int
+set_status(struct ctx *c, const char *id, const char *status,
+    const char *from, int *matched)
+{
+	return set_status_with(c, id, status, from, NULL, 0, matched);
 }
 
 static int
@@ -1186,81 +1204,421 @@ op_exec_set_field(struct ctx *c, yajl_val v)
 	return gen_execution(c, id);
 }
 
+/* ----- the scheduling loop (spec/scheduler.md 6, 7 and 12) ----- */
+
+#define OWNER_MAX	64		/* a scheduler's name */
+#define RUN_MIN		16		/* a run id */
+#define RUN_MAX		64
+#define REASON_MAX	1024
+#define ATTEMPTS_MAX	1000000
+#define RECOVER_MAX	10000		/* of each kind per recover */
+
+/* "now" as a JSON string literal (for a struct db_set) into buf. */
+static void
+now_json(char *buf, size_t len)
+{
+	buf[0] = '"';
+	iso_now(buf + 1, len - 2);
+	(void)strlcat(buf, "\"", len);
+}
+
+/*
+ * Is s an owner (1 to 64 of [A-Za-z0-9._:-]) or, with run set, a run id
+ * (16 to 64 of [A-Za-z0-9_-])?  NULL is neither.
+ */
+static int
+token_ok(const char *s, int run)
+{
+	size_t	i, len, min = run ? RUN_MIN : 1;
+	size_t	max = run ? RUN_MAX : OWNER_MAX;
+
+	if (s == NULL || (len = strlen(s)) < min || len > max)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')
+			continue;
+		if (!run && (ch == '.' || ch == ':'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* The required argument "owner" (borrowed from v), or NULL with *st set. */
+static const char *
+arg_owner(struct ctx *c, yajl_val v, int *st)
+{
+	const char *s = json_get_str(v, "owner");
+
+	if (!token_ok(s, 0)) {
+		*st = fail(c, MST_BADREQ, "argument \"owner\" must be 1 to %d "
+		    "characters of A-Z a-z 0-9 . _ : -", OWNER_MAX);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The optional argument key: a string of at most max bytes (with id set:
+ * a 24-hex file id) or null.  Its JSON text ("null" when absent or null)
+ * goes to *out, a heap string the caller frees.
+ */
+static int
+arg_nullable(struct ctx *c, yajl_val v, const char *key, size_t max,
+    int id, char **out)
+{
+	yajl_val	 x = json_get(v, key);
+	const char	*s = NULL;
+
+	*out = NULL;
+	if (x != NULL && !YAJL_IS_NULL(x)) {
+		s = json_get_str(v, key);
+		if (id && !db_id_ok(s))
+			return fail(c, MST_BADREQ, "%s must be a file id or "
+			    "null", key);
+		if (!id && (s == NULL || strlen(s) > max))
+			return fail(c, MST_BADREQ, "argument \"%s\" must be a "
+			    "string of at most %zu bytes or null", key, max);
+	}
+	if ((*out = str_json(s)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	return MST_OK;
+}
+
+/*
+ * The stored Attempts of execution d (a number or a numeric string;
+ * missing or null count as 0) into *n, and into *cond a condition that
+ * holds while it is unchanged (strings borrowed from d).  -1 if it is
+ * none of these (*n is 0 then, and there is no condition).
+ */
+static int
+attempts_of(yajl_val d, long long *n, struct db_cond *cond)
+{
+	yajl_val	a = json_get(d, "Attempts");
+	uint64_t	u;
+
+	*n = 0;
+	*cond = (struct db_cond){ "Attempts", DV_NULL, NULL, 0 };
+	if (a == NULL || YAJL_IS_NULL(a))
+		return 0;
+	if (YAJL_IS_INTEGER(a) && a->u.number.i >= 0 &&
+	    a->u.number.i <= ATTEMPTS_MAX) {
+		*n = a->u.number.i;
+		cond->type = DV_INT;
+		cond->i = *n;
+		return 0;
+	}
+	if (YAJL_IS_STRING(a) && util_parse_u64(a->u.string,
+	    strlen(a->u.string), 0, ATTEMPTS_MAX, &u) == 0) {
+		*n = (long long)u;
+		cond->type = DV_STR;
+		cond->s = a->u.string;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The Status of execution id into buf ("Created" when it has none, as
+ * mupifDB's model defaults it): MST_OK, MST_NOTFOUND (err set) or
+ * another failure.
+ */
+static int
+exec_status(struct ctx *c, const char *id, char *buf, size_t len)
+{
+	yajl_val	 d;
+	const char	*s;
+	char		*doc, e[64];
+	int		 st;
+
+	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
+		return fail(c, st, "no execution with _id=%s", id);
+	d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+	    sizeof(e));
+	free(doc);
+	if (d == NULL)
+		return fail(c, MST_INTERNAL, "stored execution unreadable");
+	s = json_get(d, "Status") == NULL ? "Created" :
+	    json_get_str(d, "Status");
+	(void)strlcpy(buf, s != NULL ? s : "(not a string)", len);
+	yajl_tree_free(d);
+	return MST_OK;
+}
+
+/*
+ * execution.schedule {"_id"} (spec/scheduler.md 12.6): the user's
+ * (re-)schedule, only from Created, Finished or Failed (or no Status,
+ * which is Created), by one compare-and-set per expected status: Pending
+ * with the dates of the Pending rule, Attempts 0, and Reason,
+ * CancelRequested, ClaimedBy and RunId null.  The execution; MST_CONFLICT
+ * from any other status.
+ */
 static int
 op_exec_schedule(struct ctx *c, yajl_val v)
 {
 	static const char *const a[] = { "_id", NULL };
+	static const char *const from[] = { "Created", "Finished", "Failed",
+	    NULL };
+	static const char nul[] = "null";
+	struct db_set	 sets[16];
+	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
 	const char	*id;
-	char		*doc;
-	int		 st, matched;
+	char		 now[64], cur[64];
+	size_t		 n, i;
+	int		 st, tries, matched = 0;
 
 	if ((st = args(c, v, a)) != MST_OK ||
 	    (id = arg_id(c, v, "_id", &st)) == NULL)
 		return st;
-	if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) != MST_OK)
-		return fail(c, st, "no execution with uid=%s", id);
-	free(doc);
-	if ((st = set_status(c, id, "Pending", NULL, &matched)) != MST_OK)
-		return st;
-	return gen_execution(c, id);
+	now_json(now, sizeof(now));
+	n = status_effects("Pending", now, sets);
+	sets[n++] = (struct db_set){ "Status", "\"Pending\"" };
+	sets[n++] = (struct db_set){ "Attempts", "0" };
+	sets[n++] = (struct db_set){ "Reason", nul };
+	sets[n++] = (struct db_set){ "CancelRequested", nul };
+	sets[n++] = (struct db_set){ "ClaimedBy", nul };
+	sets[n++] = (struct db_set){ "RunId", nul };
+	for (tries = 0; tries < CAS_TRIES; tries++) {
+		/* from[] in turn, then a document without Status. */
+		for (i = 0; i <= 3 && !matched; i++) {
+			expect.type = from[i] != NULL ? DV_STR : DV_NULL;
+			expect.s = from[i];
+			if ((st = c->b->update(c->b, DC_EXECUTIONS, id, &expect,
+			    1, sets, n, &matched)) != MST_OK)
+				return fail(c, st, "update failed");
+		}
+		if (matched)
+			return gen_execution(c, id);
+		if ((st = exec_status(c, id, cur, sizeof(cur))) != MST_OK) {
+			if (st == MST_NOTFOUND)
+				return fail(c, st, "no execution with uid=%s",
+				    id);
+			return st;
+		}
+		if (!in_list(cur, from))
+			return fail(c, MST_CONFLICT, "Execution %s is %.64s; "
+			    "only a Created, Finished or Failed execution can "
+			    "be scheduled", id, cur);
+		/* It changed between the two; again. */
+	}
+	return fail(c, MST_BUSY, "execution %s changed too often", id);
 }
 
 /*
- * execution.claim: the oldest Pending execution (by SubmittedDate, then
- * id: first come, first served) becomes Scheduled in one compare-and-set;
- * a racing claimer that loses tries the next one.
+ * execution.claim {"owner"?}: the oldest Pending execution (by
+ * SubmittedDate, then id: first come, first served) becomes Scheduled in
+ * one compare-and-set, which also sets ClaimedBy = owner when an owner
+ * is given; a racing claimer that loses tries the next one.  The
+ * execution.
  */
 static int
 op_exec_claim(struct ctx *c, yajl_val v)
 {
-	static const char *const a[] = { NULL };
+	static const char *const a[] = { "owner", NULL };
 	struct db_cond	 cond = { "Status", DV_STR, "Pending", 0 };
 	struct db_query	 q = { DC_EXECUTIONS, &cond, 1, "SubmittedDate", 0, 0,
 			    0 };
+	struct db_set	 xs = { "ClaimedBy", NULL };
 	yajl_val	 d;
-	char		*doc, e[64], id[DB_ID_LEN + 1];
-	int		 st, tries, matched;
+	const char	*owner;
+	char		*doc, *oj = NULL, e[64], id[DB_ID_LEN + 1];
+	int		 st, tries, matched = 0;
 
 	if ((st = args(c, v, a)) != MST_OK)
 		return st;
-	for (tries = 0; tries < CAS_TRIES; tries++) {
-		if ((st = find_one(c, &q, &doc)) != MST_OK)
-			return fail(c, st, "no Pending execution");
+	if (json_get(v, "owner") != NULL) {
+		if ((owner = arg_owner(c, v, &st)) == NULL)
+			return st;
+		if ((oj = str_json(owner)) == NULL)
+			return fail(c, MST_INTERNAL, "out of memory");
+		xs.json = oj;
+	}
+	for (tries = 0; tries < CAS_TRIES && !matched; tries++) {
+		if ((st = find_one(c, &q, &doc)) != MST_OK) {
+			st = fail(c, st, "no Pending execution");
+			break;
+		}
 		d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
 		    sizeof(e));
 		free(doc);
 		if (d == NULL || !db_id_ok(json_get_str(d, "_id"))) {
 			yajl_tree_free(d);
-			return fail(c, MST_INTERNAL, "stored execution "
+			st = fail(c, MST_INTERNAL, "stored execution "
 			    "unreadable");
+			break;
 		}
 		(void)strlcpy(id, json_get_str(d, "_id"), sizeof(id));
 		yajl_tree_free(d);
-		if ((st = set_status(c, id, "Scheduled", "Pending",
-		    &matched)) != MST_OK)
-			return st;
-		if (matched)
-			return gen_execution(c, id);
+		if ((st = set_status_with(c, id, "Scheduled", "Pending", &xs,
+		    oj != NULL ? 1 : 0, &matched)) != MST_OK)
+			break;
 	}
-	return fail(c, MST_BUSY, "lost every claim race; try again");
+	free(oj);
+	if (st != MST_OK)
+		return st;
+	if (!matched)
+		return fail(c, MST_BUSY, "lost every claim race; try again");
+	return gen_execution(c, id);
+}
+
+/*
+ * execution.start {"_id", "owner", "run"}: the scheduler that claimed an
+ * execution starts it.  Scheduled with ClaimedBy == owner becomes Running
+ * (StartDate now, EndDate and ExecutionLog null), RunId = run and
+ * Attempts one more than stored, in one compare-and-set on Status,
+ * ClaimedBy and the Attempts read (retried if Attempts changed).  The
+ * execution after the change; MST_CONFLICT if it is not Scheduled by
+ * owner.
+ */
+static int
+op_exec_start(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "owner", "run", NULL };
+	struct db_cond	 expect[3];
+	struct db_set	 sets[6];
+	yajl_val	 d;
+	const char	*id, *owner, *run, *s, *cb;
+	char		*doc, *rj, now[64], an[32], e[64];
+	long long	 n;
+	size_t		 ncond;
+	int		 st = MST_OK, tries, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (owner = arg_owner(c, v, &st)) == NULL)
+		return st;
+	run = json_get_str(v, "run");
+	if (!token_ok(run, 1))
+		return fail(c, MST_BADREQ, "argument \"run\" must be %d to %d "
+		    "characters of A-Z a-z 0-9 _ -", RUN_MIN, RUN_MAX);
+	if ((rj = str_json(run)) == NULL)
+		return fail(c, MST_INTERNAL, "out of memory");
+	now_json(now, sizeof(now));
+	for (tries = 0; tries < CAS_TRIES && !matched; tries++) {
+		if ((st = c->b->get(c->b, DC_EXECUTIONS, id, &doc)) !=
+		    MST_OK) {
+			st = fail(c, st, "no execution with _id=%s", id);
+			break;
+		}
+		d = json_parse(doc, strlen(doc), DB_DOC_MAX, JSON_MAX_DEPTH, e,
+		    sizeof(e));
+		free(doc);
+		if (d == NULL) {
+			st = fail(c, MST_INTERNAL, "stored execution "
+			    "unreadable");
+			break;
+		}
+		s = json_get_str(d, "Status");
+		cb = json_get_str(d, "ClaimedBy");
+		if (s == NULL || strcmp(s, "Scheduled") != 0 || cb == NULL ||
+		    strcmp(cb, owner) != 0) {
+			yajl_tree_free(d);
+			st = fail(c, MST_CONFLICT, "execution %s is not "
+			    "Scheduled by %s", id, owner);
+			break;
+		}
+		expect[0] = (struct db_cond){ "Status", DV_STR, "Scheduled",
+		    0 };
+		expect[1] = (struct db_cond){ "ClaimedBy", DV_STR, owner, 0 };
+		ncond = attempts_of(d, &n, &expect[2]) == 0 ? 3 : 2;
+		(void)snprintf(an, sizeof(an), "%lld", n + 1);
+		sets[0] = (struct db_set){ "Status", "\"Running\"" };
+		sets[1] = (struct db_set){ "StartDate", now };
+		sets[2] = (struct db_set){ "EndDate", "null" };
+		sets[3] = (struct db_set){ "ExecutionLog", "null" };
+		sets[4] = (struct db_set){ "RunId", rj };
+		sets[5] = (struct db_set){ "Attempts", an };
+		st = c->b->update(c->b, DC_EXECUTIONS, id, expect, ncond, sets,
+		    6, &matched);
+		yajl_tree_free(d);
+		if (st != MST_OK) {
+			st = fail(c, st, "update failed");
+			break;
+		}
+	}
+	free(rj);
+	if (st != MST_OK)
+		return st;
+	if (!matched)
+		return fail(c, MST_BUSY, "execution %s changed too often", id);
+	return gen_execution(c, id);
+}
+
+/*
+ * execution.requeue {"_id", "owner", "log": file id | null, "reason":
+ * string | null}: a run that found no resources (exit 2) goes back to
+ * the end of the queue.  Running with ClaimedBy == owner becomes Pending
+ * in one compare-and-set: SubmittedDate now, ScheduledDate, StartDate and
+ * EndDate null, ExecutionLog = log (kept, spec 12.4), ClaimedBy and RunId
+ * null, Reason = reason; Attempts kept.  {"ok": false} if it was not
+ * Running by owner (or does not exist).
+ */
+static int
+op_exec_requeue(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", "owner", "log", "reason",
+	    NULL };
+	static const char nul[] = "null";
+	struct db_cond	 expect[2];
+	struct db_set	 sets[9];
+	const char	*id, *owner;
+	char		*lj = NULL, *rj = NULL, now[64];
+	int		 st, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL ||
+	    (owner = arg_owner(c, v, &st)) == NULL ||
+	    (st = arg_nullable(c, v, "log", 0, 1, &lj)) != MST_OK ||
+	    (st = arg_nullable(c, v, "reason", REASON_MAX, 0, &rj)) !=
+	    MST_OK) {
+		free(lj);
+		return st;
+	}
+	now_json(now, sizeof(now));
+	expect[0] = (struct db_cond){ "Status", DV_STR, "Running", 0 };
+	expect[1] = (struct db_cond){ "ClaimedBy", DV_STR, owner, 0 };
+	sets[0] = (struct db_set){ "Status", "\"Pending\"" };
+	sets[1] = (struct db_set){ "SubmittedDate", now };
+	sets[2] = (struct db_set){ "ScheduledDate", nul };
+	sets[3] = (struct db_set){ "StartDate", nul };
+	sets[4] = (struct db_set){ "EndDate", nul };
+	sets[5] = (struct db_set){ "ExecutionLog", lj };
+	sets[6] = (struct db_set){ "ClaimedBy", nul };
+	sets[7] = (struct db_set){ "RunId", nul };
+	sets[8] = (struct db_set){ "Reason", rj };
+	st = c->b->update(c->b, DC_EXECUTIONS, id, expect, 2, sets, 9,
+	    &matched);
+	free(lj);
+	free(rj);
+	if (st != MST_OK)
+		return fail(c, st, "update failed");
+	return gen_bool(c, matched);
 }
 
 /*
  * execution.finish {"_id", "status": "Finished"|"Failed", "log": file id
- * or null}: the end of a run as the scheduler records it, only from
- * Running or Scheduled, in one compare-and-set: Status, EndDate and
- * ExecutionLog together.  {"ok": false} if the execution was not running.
+ * or null, "owner"?, "reason": string | null}: the end of a run as the
+ * scheduler records it, only from Running or Scheduled (and, with owner,
+ * only if ClaimedBy == owner), in one compare-and-set: Status, EndDate,
+ * ExecutionLog, Reason (null when absent) and RunId null together.
+ * {"ok": false} if the execution was not running.
  */
 static int
 op_exec_finish(struct ctx *c, yajl_val v)
 {
-	static const char *const a[] = { "_id", "status", "log", NULL };
+	static const char *const a[] = { "_id", "status", "log", "owner",
+	    "reason", NULL };
 	static const char *const from[] = { "Running", "Scheduled", NULL };
-	struct db_set	 sets[3];
-	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
-	yajl_val	 lg = json_get(v, "log");
-	const char	*id, *status;
-	char		*sj, *lj, now[48];
+	struct db_set	 sets[5];
+	struct db_cond	 expect[2] = {
+		{ "Status", DV_STR, NULL, 0 },
+		{ "ClaimedBy", DV_STR, NULL, 0 },
+	};
+	const char	*id, *status, *owner = NULL;
+	char		*sj = NULL, *lj = NULL, *rj = NULL, now[48];
 	size_t		 i;
 	int		 st = MST_OK, matched = 0;
 
@@ -1270,31 +1628,226 @@ op_exec_finish(struct ctx *c, yajl_val v)
 		return st;
 	if (strcmp(status, "Finished") != 0 && strcmp(status, "Failed") != 0)
 		return fail(c, MST_BADREQ, "status must be Finished or Failed");
-	if (lg != NULL && !YAJL_IS_NULL(lg) && !db_id_ok(json_get_str(v, "log")))
-		return fail(c, MST_BADREQ, "log must be a file id or null");
-	now[0] = '"';
-	iso_now(now + 1, sizeof(now) - 2);
-	(void)strlcat(now, "\"", sizeof(now));
-	sj = str_json(status);
-	lj = str_json(lg != NULL && !YAJL_IS_NULL(lg) ? lg->u.string : NULL);
-	if (sj == NULL || lj == NULL) {
-		free(sj);
+	if (json_get(v, "owner") != NULL &&
+	    (owner = arg_owner(c, v, &st)) == NULL)
+		return st;
+	if ((st = arg_nullable(c, v, "log", 0, 1, &lj)) != MST_OK ||
+	    (st = arg_nullable(c, v, "reason", REASON_MAX, 0, &rj)) !=
+	    MST_OK) {
 		free(lj);
+		return st;
+	}
+	now_json(now, sizeof(now));
+	if ((sj = str_json(status)) == NULL) {
+		free(lj);
+		free(rj);
 		return fail(c, MST_INTERNAL, "out of memory");
 	}
+	expect[1].s = owner;
 	sets[0] = (struct db_set){ "Status", sj };
 	sets[1] = (struct db_set){ "EndDate", now };
 	sets[2] = (struct db_set){ "ExecutionLog", lj };
+	sets[3] = (struct db_set){ "RunId", "null" };
+	sets[4] = (struct db_set){ "Reason", rj };
 	for (i = 0; from[i] != NULL && !matched && st == MST_OK; i++) {
-		expect.s = from[i];
-		st = c->b->update(c->b, DC_EXECUTIONS, id, &expect, 1, sets, 3,
-		    &matched);
+		expect[0].s = from[i];
+		st = c->b->update(c->b, DC_EXECUTIONS, id, expect,
+		    owner != NULL ? 2 : 1, sets, 5, &matched);
 	}
 	free(sj);
 	free(lj);
+	free(rj);
 	if (st != MST_OK)
 		return fail(c, st, "update failed");
 	return gen_bool(c, matched);
+}
+
+/* Ids of documents found (execution.recover). */
+struct idlist {
+	char	(*ids)[DB_ID_LEN + 1];
+	size_t	  n, cap;
+	int	  oom;
+};
+
+/* db_doc_cb: append the "_id" of the document to the idlist arg. */
+static int
+ids_cb(void *arg, const char *json, size_t len)
+{
+	struct idlist	*l = arg;
+	yajl_val	 d;
+	const char	*id;
+	char		 e[64];
+
+	if (l->n == l->cap) {
+		size_t	 ncap = l->cap == 0 ? 64 : l->cap * 2;
+		void	*nids;
+
+		if ((nids = reallocarray(l->ids, ncap, sizeof(*l->ids))) ==
+		    NULL) {
+			l->oom = 1;
+			return 1;
+		}
+		l->ids = nids;
+		l->cap = ncap;
+	}
+	d = json_parse(json, len, DB_DOC_MAX, JSON_MAX_DEPTH, e, sizeof(e));
+	id = d != NULL ? json_get_str(d, "_id") : NULL;
+	if (db_id_ok(id))
+		(void)strlcpy(l->ids[l->n++], id, sizeof(l->ids[0]));
+	yajl_tree_free(d);
+	return 0;
+}
+
+/*
+ * Every execution (at most RECOVER_MAX) with Status from and ClaimedBy
+ * owner gets the nsets fields of sets, each by its own compare-and-set on
+ * those two; the ids it changed go to *out (the caller frees out->ids).
+ */
+static int
+recover_kind(struct ctx *c, const char *owner, const char *from,
+    const struct db_set *sets, size_t nsets, struct idlist *out)
+{
+	struct db_cond	 conds[2] = {
+		{ "Status", DV_STR, NULL, 0 },
+		{ "ClaimedBy", DV_STR, NULL, 0 },
+	};
+	struct db_query	 q = { DC_EXECUTIONS, conds, 2, NULL, 0, 0,
+			    RECOVER_MAX };
+	size_t		 i, k = 0;
+	int		 st, matched;
+
+	conds[0].s = from;
+	conds[1].s = owner;
+	memset(out, 0, sizeof(*out));
+	st = c->b->find(c->b, &q, ids_cb, out);
+	if (st == MST_OK && out->oom)
+		st = MST_INTERNAL;
+	if (st != MST_OK)
+		return fail(c, st, "query failed");
+	for (i = 0; i < out->n; i++) {
+		if ((st = c->b->update(c->b, DC_EXECUTIONS, out->ids[i], conds,
+		    2, sets, nsets, &matched)) != MST_OK)
+			return fail(c, st, "update failed");
+		if (matched)
+			memmove(out->ids[k++], out->ids[i],
+			    sizeof(out->ids[0]));
+	}
+	out->n = k;
+	return MST_OK;
+}
+
+/* The ids of l as a JSON array member key of the answer. */
+static void
+gen_ids(struct ctx *c, const char *key, const struct idlist *l)
+{
+	size_t i;
+
+	json_gen_cstr(c->g, key);
+	(void)yajl_gen_array_open(c->g);
+	for (i = 0; i < l->n; i++)
+		json_gen_cstr(c->g, l->ids[i]);
+	(void)yajl_gen_array_close(c->g);
+}
+
+/*
+ * execution.recover {"owner"}: a scheduler's start after a crash (spec
+ * 12.5).  Its Scheduled executions go back to Pending (ScheduledDate and
+ * ClaimedBy null; SubmittedDate kept, so they keep their place in the
+ * queue); its Running ones become Failed (EndDate now, RunId null,
+ * Reason "the scheduler restarted while it ran").  {"pending": [ids],
+ * "failed": [ids]}, at most RECOVER_MAX each (call again for more).
+ */
+static int
+op_exec_recover(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "owner", NULL };
+	static const char nul[] = "null";
+	struct idlist	 pend, failed;
+	struct db_set	 ps[3], fs[4];
+	const char	*owner;
+	char		 now[64];
+	int		 st;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (owner = arg_owner(c, v, &st)) == NULL)
+		return st;
+	now_json(now, sizeof(now));
+	ps[0] = (struct db_set){ "Status", "\"Pending\"" };
+	ps[1] = (struct db_set){ "ScheduledDate", nul };
+	ps[2] = (struct db_set){ "ClaimedBy", nul };
+	fs[0] = (struct db_set){ "Status", "\"Failed\"" };
+	fs[1] = (struct db_set){ "EndDate", now };
+	fs[2] = (struct db_set){ "Reason",
+	    "\"the scheduler restarted while it ran\"" };
+	fs[3] = (struct db_set){ "RunId", nul };
+	memset(&failed, 0, sizeof(failed));
+	if ((st = recover_kind(c, owner, "Scheduled", ps, 3, &pend)) ==
+	    MST_OK)
+		st = recover_kind(c, owner, "Running", fs, 4, &failed);
+	if (st == MST_OK) {
+		(void)yajl_gen_map_open(c->g);
+		gen_ids(c, "pending", &pend);
+		gen_ids(c, "failed", &failed);
+		(void)yajl_gen_map_close(c->g);
+	}
+	free(pend.ids);
+	free(failed.ids);
+	return st;
+}
+
+/*
+ * execution.cancel {"_id"}: a Pending execution goes back to Created (the
+ * Created rule of the dates, Reason "cancelled", ClaimedBy null) by a
+ * compare-and-set on Pending; a Scheduled or Running one gets
+ * CancelRequested = true (status unchanged: the scheduler running it
+ * kills it and records Failed).  {"was": old Status, "execution": doc};
+ * MST_CONFLICT for Created, Finished and Failed.
+ */
+static int
+op_exec_cancel(struct ctx *c, yajl_val v)
+{
+	static const char *const a[] = { "_id", NULL };
+	static const struct db_set xs[] = {
+		{ "Reason", "\"cancelled\"" },
+		{ "ClaimedBy", "null" },
+	};
+	struct db_set	 flag = { "CancelRequested", "true" };
+	struct db_cond	 expect = { "Status", DV_STR, NULL, 0 };
+	const char	*id;
+	char		 was[64];
+	int		 st = MST_OK, tries, matched = 0;
+
+	if ((st = args(c, v, a)) != MST_OK ||
+	    (id = arg_id(c, v, "_id", &st)) == NULL)
+		return st;
+	for (tries = 0; tries < CAS_TRIES && !matched; tries++) {
+		if ((st = exec_status(c, id, was, sizeof(was))) != MST_OK)
+			return st;
+		if (strcmp(was, "Pending") == 0)
+			st = set_status_with(c, id, "Created", "Pending", xs, 2,
+			    &matched);
+		else if (strcmp(was, "Scheduled") == 0 ||
+		    strcmp(was, "Running") == 0) {
+			expect.s = was;
+			st = c->b->update(c->b, DC_EXECUTIONS, id, &expect, 1,
+			    &flag, 1, &matched);
+			if (st != MST_OK)
+				st = fail(c, st, "update failed");
+		} else
+			return fail(c, MST_CONFLICT, "execution %s is %.64s; "
+			    "there is nothing to cancel", id, was);
+		if (st != MST_OK)
+			return st;
+	}
+	if (!matched)
+		return fail(c, MST_BUSY, "execution %s changed too often", id);
+	(void)yajl_gen_map_open(c->g);
+	json_gen_kv_str(c->g, "was", was);
+	json_gen_cstr(c->g, "execution");
+	if ((st = gen_execution(c, id)) != MST_OK)
+		return st;
+	(void)yajl_gen_map_close(c->g);
+	return MST_OK;
 }
 
 /* Build the IOData DataSet of a workflow's IOCard list (spec 2.6). */
@@ -2450,6 +3003,10 @@ db_dispatch(struct db_backend *b, unsigned type, const void *req,
 	case MSG_EXEC_SCHEDULE:		st = op_exec_schedule(&c, v); break;
 	case MSG_EXEC_CLAIM:		st = op_exec_claim(&c, v); break;
 	case MSG_EXEC_FINISH:		st = op_exec_finish(&c, v); break;
+	case MSG_EXEC_START:		st = op_exec_start(&c, v); break;
+	case MSG_EXEC_REQUEUE:		st = op_exec_requeue(&c, v); break;
+	case MSG_EXEC_RECOVER:		st = op_exec_recover(&c, v); break;
+	case MSG_EXEC_CANCEL:		st = op_exec_cancel(&c, v); break;
 	case MSG_EXEC_SET_IO_ITEM:	st = op_exec_set_io_item(&c, v); break;
 	case MSG_EXEC_SET_EDM:		st = op_exec_set_edm(&c, v); break;
 	case MSG_IODATA_GET:

@@ -8,7 +8,9 @@
  * workflow, listing with filters and pagination, status changes with
  * their date side effects, the FIFO claim and a claim race between two
  * connections, input/output items and their status guards, statistics,
- * files through memfds, and the rejection of bad payloads.
+ * files through memfds, the rejection of bad payloads, and the
+ * scheduling loop (claim by owner, start, requeue, finish by owner,
+ * recover, cancel, re-schedule only from Created, Finished or Failed).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1170,6 +1172,546 @@ test_parent_dbref(void **state)
 	    MST_BADREQ);
 }
 
+/* ----- the scheduling loop: claim by owner, start, requeue, finish by
+ * owner, recover, cancel, re-schedule (spec/scheduler.md 6, 7, 12) ----- */
+
+#define RUN1	"run-0123456789abcdef"
+#define NOID	"000000000000000000000000"
+#define RQ	"{\"_id\":\"%s\",\"owner\":\"%s\",\"log\":" \
+		"\"0123456789abcdef01234567\",\"reason\":\"no job manager\"}"
+#define FQ	"{\"_id\":\"%s\",\"owner\":\"%s\",\"status\":\"Failed\"," \
+		"\"log\":null,\"reason\":\"killed: timeout\"}"
+
+/* Insert an execution with Status status, ClaimedBy owner (NULL: none)
+ * and more members (JSON, "" for none); its id into id. */
+static void
+ins_exec(struct db_backend *b, char *id, const char *status,
+    const char *owner, const char *more)
+{
+	yajl_val	v;
+	char		req[512], ob[96];
+
+	if (owner != NULL)
+		(void)snprintf(ob, sizeof(ob), "\"%s\"", owner);
+	else
+		(void)strlcpy(ob, "null", sizeof(ob));
+	(void)snprintf(req, sizeof(req), "{\"WorkflowID\":\"wf-A\","
+	    "\"WorkflowVersion\":1,\"CreatedDate\":\"2020-01-01T00:00:00\","
+	    "\"SubmittedDate\":\"2020-01-02T00:00:00\",\"RequestedBy\":\"a\","
+	    "\"Inputs\":\"a\",\"Outputs\":\"b\",\"Status\":\"%s\","
+	    "\"ClaimedBy\":%s%s%s}", status, ob, more[0] != '\0' ? "," : "",
+	    more);
+	assert_int_equal(call(b, MSG_EXEC_INSERT, req, &v), MST_OK);
+	(void)strlcpy(id, str(v, "_id"), DB_ID_LEN + 1);
+	yajl_tree_free(v);
+}
+
+/* Call type with a request made by fmt; the answer's status. */
+static int
+callf(struct db_backend *b, unsigned type, yajl_val *out, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static int
+callf(struct db_backend *b, unsigned type, yajl_val *out, const char *fmt,
+    ...)
+{
+	va_list	ap;
+	char	req[2048];
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(req));
+	return call(b, type, req, out);
+}
+
+/* The {"ok": bool} answer of type to the request made by fmt. */
+static int
+okf(struct db_backend *b, unsigned type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+okf(struct db_backend *b, unsigned type, const char *fmt, ...)
+{
+	va_list		ap;
+	yajl_val	v;
+	char		req[2048];
+	int		n, ok = -1;
+
+	va_start(ap, fmt);
+	n = vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(req));
+	assert_int_equal(call(b, type, req, &v), MST_OK);
+	assert_int_equal(json_get_bool(v, "ok", &ok), 0);
+	yajl_tree_free(v);
+	return ok;
+}
+
+/* Is member k of v null or missing? */
+static int
+null_or_missing(yajl_val v, const char *k)
+{
+	return json_get(v, k) == NULL || YAJL_IS_NULL(json_get(v, k));
+}
+
+struct oclaimer {
+	struct db_backend	*b;
+	const char		*owner;
+	char			 got[RACE_N][DB_ID_LEN + 1];
+	int			 n;
+};
+
+/* Claim as owner until nothing is Pending; each must be ClaimedBy it. */
+static void *
+oclaim(void *arg)
+{
+	struct oclaimer	*r = arg;
+	yajl_val	 v;
+	const char	*cb;
+	char		 req[128];
+	int		 st;
+
+	(void)snprintf(req, sizeof(req), "{\"owner\":\"%s\"}", r->owner);
+	for (;;) {
+		st = call(r->b, MSG_EXEC_CLAIM, req, &v);
+		if (st == MST_NOTFOUND)
+			break;
+		if (st == MST_BUSY)
+			continue;
+		if (st != MST_OK || r->n >= RACE_N)
+			return (void *)1;
+		cb = json_get_str(v, "ClaimedBy");
+		if (cb == NULL || strcmp(cb, r->owner) != 0) {
+			yajl_tree_free(v);
+			return (void *)2;
+		}
+		(void)strlcpy(r->got[r->n++], json_get_str(v, "_id"),
+		    DB_ID_LEN + 1);
+		yajl_tree_free(v);
+	}
+	return NULL;
+}
+
+/* Two claimers with different owners: disjoint executions, each one
+ * claimed exactly once and ClaimedBy its claimer. */
+static void
+test_sched_claim_owner(void **state)
+{
+	struct db_backend	*b = *state;
+	struct oclaimer		*r;
+	pthread_t		 t[2];
+	yajl_val		 v;
+	char			 all[RACE_N][DB_ID_LEN + 1];
+	void			*rv;
+	int			 i, j, k, seen, total = 0;
+
+	make_workflow(b);
+	for (i = 0; i < RACE_N; i++) {
+		create(b, all[i]);
+		set_field(b, all[i], "Status", "Pending", MST_OK);
+	}
+	/* Refused owners. */
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"\"}", NULL),
+	    MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"a b\"}",
+	    NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"a/b\"}",
+	    NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":7}", NULL),
+	    MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"x12345678901"
+	    "23456789012345678901234567890123456789012345678901234\"}", NULL),
+	    MST_BADREQ);
+	r = calloc(2, sizeof(*r));
+	assert_non_null(r);
+	r[0].owner = "node-a.sched:1";
+	r[1].owner = "node-b.sched:2";
+	r[0].b = open_backend();
+	r[1].b = open_backend();
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, oclaim, &r[i]), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &rv), 0);
+		assert_null(rv);
+		total += r[i].n;
+	}
+	assert_int_equal(total, RACE_N);
+	for (i = 0; i < RACE_N; i++) {
+		seen = 0;
+		for (j = 0; j < 2; j++)
+			for (k = 0; k < r[j].n; k++)
+				if (strcmp(r[j].got[k], all[i]) == 0) {
+					seen++;
+					v = get_exec(b, all[i]);
+					assert_string_equal(str(v, "ClaimedBy"),
+					    r[j].owner);
+					assert_string_equal(str(v, "Status"),
+					    "Scheduled");
+					yajl_tree_free(v);
+				}
+		assert_int_equal(seen, 1);
+	}
+	r[0].b->close(r[0].b);
+	r[1].b->close(r[1].b);
+	free(r);
+	/* Without owner: as before, no ClaimedBy. */
+	create(b, all[0]);
+	set_field(b, all[0], "Status", "Pending", MST_OK);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{}", &v), MST_OK);
+	assert_string_equal(str(v, "_id"), all[0]);
+	assert_true(null_or_missing(v, "ClaimedBy"));
+	yajl_tree_free(v);
+}
+
+/* execution.start: only by the owner of a Scheduled execution. */
+static void
+test_sched_start(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 id[DB_ID_LEN + 1], id2[DB_ID_LEN + 1];
+
+	make_workflow(b);
+	create(b, id);
+	set_field(b, id, "Attempts", "3", MST_OK);
+	set_field(b, id, "Status", "Pending", MST_OK);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"s1\"}", &v),
+	    MST_OK);
+	assert_string_equal(str(v, "_id"), id);
+	assert_string_equal(str(v, "ClaimedBy"), "s1");
+	yajl_tree_free(v);
+	/* Refusals: wrong owner, bad run ids, bad owners, unknown id. */
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s2\",\"run\":\"" RUN1 "\"}", id), MST_CONFLICT);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"short\"}", id), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"run.0123456789abcdef\"}", id),
+	    MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\"}", id), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s 1\",\"run\":\"" RUN1 "\"}", id), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\",\"x\":1}", id), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_START, "{\"_id\":\"" NOID "\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", NULL), MST_NOTFOUND);
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "Status"), "Scheduled");
+	yajl_tree_free(v);
+	/* The owner starts it: Attempts 3 (a string) + 1. */
+	assert_int_equal(callf(b, MSG_EXEC_START, &v, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id), MST_OK);
+	assert_string_equal(str(v, "_id"), id);
+	assert_string_equal(str(v, "Status"), "Running");
+	assert_string_equal(str(v, "RunId"), RUN1);
+	assert_string_equal(str(v, "ClaimedBy"), "s1");
+	assert_int_equal(num(v, "Attempts"), 4);
+	assert_true(YAJL_IS_STRING(json_get(v, "StartDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "EndDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "ExecutionLog")));
+	yajl_tree_free(v);
+	/* Not Scheduled any more. */
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id), MST_CONFLICT);
+	/* Attempts missing counts as 0, a number as itself. */
+	ins_exec(b, id2, "Scheduled", "s1", "");
+	assert_int_equal(callf(b, MSG_EXEC_START, &v, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id2), MST_OK);
+	assert_int_equal(num(v, "Attempts"), 1);
+	yajl_tree_free(v);
+	ins_exec(b, id2, "Scheduled", "s1", "\"Attempts\":12");
+	assert_int_equal(callf(b, MSG_EXEC_START, &v, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id2), MST_OK);
+	assert_int_equal(num(v, "Attempts"), 13);
+	yajl_tree_free(v);
+	/* Scheduled without an owner: nobody's. */
+	ins_exec(b, id2, "Scheduled", NULL, "");
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id2), MST_CONFLICT);
+}
+
+/* execution.requeue: Running by owner -> Pending, log kept. */
+static void
+test_sched_requeue(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 id[DB_ID_LEN + 1], big[1100];
+
+	ins_exec(b, id, "Running", "s1", "\"Attempts\":\"2\",\"RunId\":"
+	    "\"" RUN1 "\",\"ScheduledDate\":\"2020-01-03T00:00:00\","
+	    "\"StartDate\":\"2020-01-03T00:00:01\"");
+	assert_false(okf(b, MSG_EXEC_REQUEUE, RQ, id, "s2"));
+	assert_false(okf(b, MSG_EXEC_REQUEUE, RQ, NOID, "s1"));
+	/* Refused arguments. */
+	assert_int_equal(callf(b, MSG_EXEC_REQUEUE, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"log\":\"nope\"}", id), MST_BADREQ);
+	memset(big, 'x', 1025);
+	big[1025] = '\0';
+	assert_int_equal(callf(b, MSG_EXEC_REQUEUE, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"reason\":\"%s\"}", id, big), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_REQUEUE, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"reason\":5}", id), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_REQUEUE, NULL, "{\"_id\":\"%s\"}",
+	    id), MST_BADREQ);
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "Status"), "Running");
+	yajl_tree_free(v);
+	assert_true(okf(b, MSG_EXEC_REQUEUE, RQ, id, "s1"));
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "Status"), "Pending");
+	assert_string_not_equal(str(v, "SubmittedDate"), "2020-01-02T00:00:00");
+	assert_true(YAJL_IS_NULL(json_get(v, "ScheduledDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "StartDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "EndDate")));
+	assert_string_equal(str(v, "ExecutionLog"), "0123456789abcdef01234567");
+	assert_true(YAJL_IS_NULL(json_get(v, "ClaimedBy")));
+	assert_true(YAJL_IS_NULL(json_get(v, "RunId")));
+	assert_string_equal(str(v, "Reason"), "no job manager");
+	assert_string_equal(str(v, "Attempts"), "2");
+	yajl_tree_free(v);
+	/* Again: no longer Running. */
+	assert_false(okf(b, MSG_EXEC_REQUEUE, RQ, id, "s1"));
+	/* log and reason may be null or absent. */
+	ins_exec(b, id, "Running", "s1", "");
+	assert_true(okf(b, MSG_EXEC_REQUEUE, "{\"_id\":\"%s\",\"owner\":"
+	    "\"%s\",\"log\":null,\"reason\":null}", id, "s1"));
+	v = get_exec(b, id);
+	assert_true(YAJL_IS_NULL(json_get(v, "ExecutionLog")));
+	assert_true(YAJL_IS_NULL(json_get(v, "Reason")));
+	yajl_tree_free(v);
+}
+
+/* execution.finish with owner and reason. */
+static void
+test_sched_finish_owner(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 id[DB_ID_LEN + 1];
+
+	ins_exec(b, id, "Running", "s1", "\"RunId\":\"" RUN1 "\"");
+	assert_false(okf(b, MSG_EXEC_FINISH, FQ, id, "s2"));
+	assert_int_equal(callf(b, MSG_EXEC_FINISH, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"bad owner\",\"status\":\"Failed\"}", id), MST_BADREQ);
+	assert_int_equal(callf(b, MSG_EXEC_FINISH, NULL, "{\"_id\":\"%s\","
+	    "\"status\":\"Failed\",\"reason\":[]}", id), MST_BADREQ);
+	assert_true(okf(b, MSG_EXEC_FINISH, FQ, id, "s1"));
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "Status"), "Failed");
+	assert_string_equal(str(v, "Reason"), "killed: timeout");
+	assert_true(YAJL_IS_NULL(json_get(v, "RunId")));
+	assert_true(YAJL_IS_STRING(json_get(v, "EndDate")));
+	yajl_tree_free(v);
+	/* Without owner, from Scheduled, as before; Reason null. */
+	ins_exec(b, id, "Scheduled", "s2", "\"Reason\":\"old\"");
+	assert_true(okf(b, MSG_EXEC_FINISH, "{\"_id\":\"%s\",\"status\":"
+	    "\"Finished\"%s}", id, ""));
+	v = get_exec(b, id);
+	assert_string_equal(str(v, "Status"), "Finished");
+	assert_true(YAJL_IS_NULL(json_get(v, "Reason")));
+	yajl_tree_free(v);
+}
+
+/* Is id in the array member k of v? */
+static int
+has_id(yajl_val v, const char *k, const char *id)
+{
+	yajl_val	a = json_get(v, k);
+	size_t		i;
+
+	assert_true(a != NULL && YAJL_IS_ARRAY(a));
+	for (i = 0; i < a->u.array.len; i++)
+		if (YAJL_IS_STRING(a->u.array.values[i]) &&
+		    strcmp(a->u.array.values[i]->u.string, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* execution.recover touches only the owner's Scheduled and Running. */
+static void
+test_sched_recover(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 s1a[DB_ID_LEN + 1], s1b[DB_ID_LEN + 1];
+	char			 r1[DB_ID_LEN + 1], s2a[DB_ID_LEN + 1];
+	char			 r2[DB_ID_LEN + 1], p1[DB_ID_LEN + 1];
+	char			 f1[DB_ID_LEN + 1];
+
+	ins_exec(b, s1a, "Scheduled", "s1",
+	    "\"ScheduledDate\":\"2020-01-03T00:00:00\"");
+	ins_exec(b, s1b, "Scheduled", "s1", "");
+	ins_exec(b, r1, "Running", "s1", "\"RunId\":\"" RUN1 "\","
+	    "\"Attempts\":1");
+	ins_exec(b, s2a, "Scheduled", "s2", "");
+	ins_exec(b, r2, "Running", "s2", "");
+	ins_exec(b, p1, "Pending", "s1", "");
+	ins_exec(b, f1, "Finished", "s1", "");
+	assert_int_equal(call(b, MSG_EXEC_RECOVER, "{\"owner\":\"s1\"}", &v),
+	    MST_OK);
+	assert_int_equal(json_get(v, "pending")->u.array.len, 2);
+	assert_int_equal(json_get(v, "failed")->u.array.len, 1);
+	assert_true(has_id(v, "pending", s1a));
+	assert_true(has_id(v, "pending", s1b));
+	assert_true(has_id(v, "failed", r1));
+	yajl_tree_free(v);
+	v = get_exec(b, s1a);
+	assert_string_equal(str(v, "Status"), "Pending");
+	assert_string_equal(str(v, "SubmittedDate"), "2020-01-02T00:00:00");
+	assert_true(YAJL_IS_NULL(json_get(v, "ScheduledDate")));
+	assert_true(YAJL_IS_NULL(json_get(v, "ClaimedBy")));
+	yajl_tree_free(v);
+	v = get_exec(b, r1);
+	assert_string_equal(str(v, "Status"), "Failed");
+	assert_string_equal(str(v, "Reason"),
+	    "the scheduler restarted while it ran");
+	assert_true(YAJL_IS_NULL(json_get(v, "RunId")));
+	assert_true(YAJL_IS_STRING(json_get(v, "EndDate")));
+	assert_int_equal(num(v, "Attempts"), 1);
+	yajl_tree_free(v);
+	/* The other scheduler's, and other statuses, untouched. */
+	v = get_exec(b, s2a);
+	assert_string_equal(str(v, "Status"), "Scheduled");
+	assert_string_equal(str(v, "ClaimedBy"), "s2");
+	yajl_tree_free(v);
+	v = get_exec(b, r2);
+	assert_string_equal(str(v, "Status"), "Running");
+	yajl_tree_free(v);
+	v = get_exec(b, p1);
+	assert_string_equal(str(v, "Status"), "Pending");
+	assert_string_equal(str(v, "ClaimedBy"), "s1");
+	yajl_tree_free(v);
+	v = get_exec(b, f1);
+	assert_string_equal(str(v, "Status"), "Finished");
+	yajl_tree_free(v);
+	/* Again: nothing left. */
+	assert_int_equal(call(b, MSG_EXEC_RECOVER, "{\"owner\":\"s1\"}", &v),
+	    MST_OK);
+	assert_int_equal(json_get(v, "pending")->u.array.len, 0);
+	assert_int_equal(json_get(v, "failed")->u.array.len, 0);
+	yajl_tree_free(v);
+	assert_int_equal(call(b, MSG_EXEC_RECOVER, "{}", NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_RECOVER, "{\"owner\":\"s\\u00e9\"}",
+	    NULL), MST_BADREQ);
+	assert_int_equal(call(b, MSG_EXEC_RECOVER, "{\"owner\":\"s1\","
+	    "\"x\":1}", NULL), MST_BADREQ);
+}
+
+/* execution.cancel from each status. */
+static void
+test_sched_cancel(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v, e;
+	char			 id[DB_ID_LEN + 1];
+	static const char *const done[] = { "Created", "Finished", "Failed" };
+	static const char *const busy[] = { "Scheduled", "Running" };
+	size_t			 i;
+
+	ins_exec(b, id, "Pending", NULL, "\"ExecutionLog\":null");
+	assert_int_equal(callf(b, MSG_EXEC_CANCEL, &v, "{\"_id\":\"%s\"}", id),
+	    MST_OK);
+	assert_string_equal(str(v, "was"), "Pending");
+	e = json_get(v, "execution");
+	assert_string_equal(str(e, "_id"), id);
+	assert_string_equal(str(e, "Status"), "Created");
+	assert_string_equal(str(e, "Reason"), "cancelled");
+	assert_true(YAJL_IS_NULL(json_get(e, "SubmittedDate")));
+	assert_true(YAJL_IS_NULL(json_get(e, "ScheduledDate")));
+	assert_true(YAJL_IS_NULL(json_get(e, "ClaimedBy")));
+	yajl_tree_free(v);
+	for (i = 0; i < 2; i++) {
+		ins_exec(b, id, busy[i], "s1", "");
+		assert_int_equal(callf(b, MSG_EXEC_CANCEL, &v,
+		    "{\"_id\":\"%s\"}", id), MST_OK);
+		assert_string_equal(str(v, "was"), busy[i]);
+		e = json_get(v, "execution");
+		assert_string_equal(str(e, "Status"), busy[i]);
+		assert_true(YAJL_IS_TRUE(json_get(e, "CancelRequested")));
+		assert_string_equal(str(e, "ClaimedBy"), "s1");
+		yajl_tree_free(v);
+	}
+	for (i = 0; i < 3; i++) {
+		ins_exec(b, id, done[i], NULL, "");
+		assert_int_equal(callf(b, MSG_EXEC_CANCEL, NULL,
+		    "{\"_id\":\"%s\"}", id), MST_CONFLICT);
+	}
+	assert_int_equal(call(b, MSG_EXEC_CANCEL, "{\"_id\":\"" NOID "\"}",
+	    NULL), MST_NOTFOUND);
+	assert_int_equal(call(b, MSG_EXEC_CANCEL, "{\"_id\":\"" NOID "\","
+	    "\"x\":1}", NULL), MST_BADREQ);
+}
+
+/* execution.schedule: only from Created, Finished or Failed; resets
+ * Attempts and the scheduler's fields. */
+static void
+test_sched_schedule(void **state)
+{
+	struct db_backend	*b = *state;
+	yajl_val		 v;
+	char			 id[DB_ID_LEN + 1];
+	static const char *const no[] = { "Pending", "Scheduled", "Running" };
+	static const char *const yes[] = { "Created", "Finished", "Failed" };
+	size_t			 i;
+
+	/* The whole loop (nothing else is Pending yet): schedule, claim,
+	 * start, fail, schedule again. */
+	make_workflow(b);
+	create(b, id);
+	assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, NULL, "{\"_id\":\"%s\"}",
+	    id), MST_OK);
+	assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, NULL, "{\"_id\":\"%s\"}",
+	    id), MST_CONFLICT);
+	assert_int_equal(call(b, MSG_EXEC_CLAIM, "{\"owner\":\"s1\"}", NULL),
+	    MST_OK);
+	assert_int_equal(callf(b, MSG_EXEC_START, NULL, "{\"_id\":\"%s\","
+	    "\"owner\":\"s1\",\"run\":\"" RUN1 "\"}", id), MST_OK);
+	assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, NULL, "{\"_id\":\"%s\"}",
+	    id), MST_CONFLICT);
+	v = get_exec(b, id);
+	assert_int_equal(num(v, "Attempts"), 1);
+	yajl_tree_free(v);
+	assert_true(okf(b, MSG_EXEC_FINISH, "{\"_id\":\"%s\",\"owner\":"
+	    "\"%s\",\"status\":\"Failed\"}", id, "s1"));
+	assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, &v, "{\"_id\":\"%s\"}",
+	    id), MST_OK);
+	assert_int_equal(num(v, "Attempts"), 0);
+	assert_string_equal(str(v, "Status"), "Pending");
+	yajl_tree_free(v);
+	for (i = 0; i < 3; i++) {
+		ins_exec(b, id, no[i], "s1", "\"Attempts\":5");
+		assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, NULL,
+		    "{\"_id\":\"%s\"}", id), MST_CONFLICT);
+		v = get_exec(b, id);
+		assert_string_equal(str(v, "Status"), no[i]);
+		assert_int_equal(num(v, "Attempts"), 5);
+		yajl_tree_free(v);
+	}
+	for (i = 0; i < 3; i++) {
+		ins_exec(b, id, yes[i], "s1", "\"Attempts\":\"13\","
+		    "\"Reason\":\"r\",\"CancelRequested\":true,\"RunId\":"
+		    "\"" RUN1 "\",\"EndDate\":\"2020-01-04T00:00:00\"");
+		assert_int_equal(callf(b, MSG_EXEC_SCHEDULE, &v,
+		    "{\"_id\":\"%s\"}", id), MST_OK);
+		assert_string_equal(str(v, "Status"), "Pending");
+		assert_int_equal(num(v, "Attempts"), 0);
+		assert_string_not_equal(str(v, "SubmittedDate"),
+		    "2020-01-02T00:00:00");
+		assert_true(YAJL_IS_NULL(json_get(v, "EndDate")));
+		assert_true(YAJL_IS_NULL(json_get(v, "Reason")));
+		assert_true(YAJL_IS_NULL(json_get(v, "CancelRequested")));
+		assert_true(YAJL_IS_NULL(json_get(v, "ClaimedBy")));
+		assert_true(YAJL_IS_NULL(json_get(v, "RunId")));
+		yajl_tree_free(v);
+	}
+	assert_int_equal(call(b, MSG_EXEC_SCHEDULE, "{\"_id\":\"" NOID "\"}",
+	    NULL), MST_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -1191,6 +1733,13 @@ main(void)
 		T(test_set_edm),
 		T(test_get_full),
 		T(test_parent_dbref),
+		T(test_sched_claim_owner),
+		T(test_sched_start),
+		T(test_sched_requeue),
+		T(test_sched_finish_owner),
+		T(test_sched_recover),
+		T(test_sched_cancel),
+		T(test_sched_schedule),
 	};
 #undef T
 
