@@ -1,7 +1,7 @@
 /*
  * fuzz_api_query.c - fuzzes the query and path value readers of
  * services/api/parse_form.c: query_int() (page, pageSize, num_limit,
- * version), query_bool() and is_hex24(), each against an independent
+ * version), query_bool() and util_hex24(), each against an independent
  * reference written here.
  *
  * Input: the string (up to the first NUL, at most 256 bytes).  query_int is tried with a few ranges; its result must
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "parse_http.h"
+#include "util.h"
 #include "banned.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -112,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = ref_bool(s, &bb);
 	if (a != b || ba != bb)
 		abort();
-	if (is_hex24(s) != ref_hex24(s))
+	if (util_hex24(s) != ref_hex24(s))
 		abort();
 	return 0;
 }

@@ -5,8 +5,9 @@
  * the api), so it is a parser of untrusted input: the length is capped
  * first, the header must be byte-exact the one fixed header (no "alg"
  * choice, no "none"), the signature is checked before the payload is
- * parsed, and the payload must then hold exactly the five claims with
- * their types and character sets.  token_sign() runs only in auth, the
+ * parsed, and the payload must then hold exactly the claims of one of
+ * the two kinds (access: five; exec: six) with their types and character
+ * sets.  token_sign() runs only in auth, the
  * one process holding the secret key; it refuses claims that
  * token_verify() would refuse, so whatever it signs verifies.
  * Fuzzed by fuzz/fuzz_token.c; tested by tests/unit/test_token.c.
@@ -17,6 +18,7 @@
 
 #include "json.h"
 #include "token.h"
+#include "util.h"
 #include "banned.h"
 
 /* base64url({"alg":"EdDSA","typ":"JWT"}), without padding. */
@@ -25,8 +27,10 @@ static const char token_hdr[] = "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9";
 #define SIG_B64_LEN	86	/* 64 bytes, base64url without padding */
 #define PAYLOAD_MAX	256	/* JSON claims, decoded */
 
+/* Every key either kind may hold; which ones, and how many, is checked
+ * after json_only_keys(). */
 static const char *const claim_keys[] = {
-	"session_id", "uid", "sub", "iat", "exp", NULL,
+	"session_id", "uid", "sub", "exec", "iat", "exp", NULL,
 };
 
 /* A session id: 1..63 chars of [0-9a-f-] (a UUID4 in practice). */
@@ -35,7 +39,7 @@ sid_ok(const char *s)
 {
 	size_t i, n = strnlen(s, TOKEN_SID_MAX);
 
-	if (n == 0 || n >= TOKEN_SID_MAX)
+	if (n == 0 || n > TOKEN_ACCESS_SID_MAX)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
@@ -44,26 +48,34 @@ sid_ok(const char *s)
 	return 1;
 }
 
-/* A user id: exactly 24 lower-case hex digits (a MongoDB ObjectId). */
+/* A run id (the session id of an exec token): 16..64 chars of
+ * [A-Za-z0-9_-], the set the db accepts for an execution's RunId. */
 static int
-uid_ok(const char *s)
+run_ok(const char *s)
 {
-	size_t i;
+	size_t i, n = strnlen(s, TOKEN_SID_MAX);
 
-	if (strnlen(s, 25) != 24)
+	if (n < TOKEN_RUN_MIN || n > TOKEN_RUN_MAX)
 		return 0;
-	for (i = 0; i < 24; i++)
+	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+		    s[i] == '-'))
 			return 0;
 	return 1;
 }
 
+/* Claims of one of the two kinds: an exec token has an execution id
+ * and a run id, an access token no execution id and a session id. */
 static int
 claims_ok(const struct token_claims *c)
 {
-	return sid_ok(c->sid) && uid_ok(c->uid) && c->iat >= 0 &&
-	    c->exp >= c->iat;
+	int exec = strnlen(c->exec, sizeof(c->exec)) != 0;
+
+	if (exec ? !(util_hex24(c->exec) && run_ok(c->sid)) : !sid_ok(c->sid))
+		return 0;
+	return util_hex24(c->uid) && c->iat >= 0 && c->exp >= c->iat;
 }
 
 int
@@ -79,11 +91,18 @@ token_sign(const uint8_t sk[64], const struct token_claims *c, char *out,
 		out[0] = '\0';
 	if (!claims_ok(c))
 		return -1;
-	/* sid and uid were checked above: nothing in them needs escaping. */
-	n = snprintf(payload, sizeof(payload),
-	    "{\"session_id\":\"%s\",\"uid\":\"%s\",\"sub\":\"access\","
-	    "\"iat\":%lld,\"exp\":%lld}", c->sid, c->uid,
-	    (long long)c->iat, (long long)c->exp);
+	/* sid, uid and exec were checked above: nothing in them needs
+	 * escaping. */
+	if (c->exec[0] != '\0')
+		n = snprintf(payload, sizeof(payload),
+		    "{\"session_id\":\"%s\",\"uid\":\"%s\",\"sub\":\"exec\","
+		    "\"exec\":\"%s\",\"iat\":%lld,\"exp\":%lld}", c->sid,
+		    c->uid, c->exec, (long long)c->iat, (long long)c->exp);
+	else
+		n = snprintf(payload, sizeof(payload),
+		    "{\"session_id\":\"%s\",\"uid\":\"%s\","
+		    "\"sub\":\"access\",\"iat\":%lld,\"exp\":%lld}", c->sid,
+		    c->uid, (long long)c->iat, (long long)c->exp);
 	if (n < 0 || (size_t)n >= sizeof(payload))
 		return -1;
 	plen = (size_t)n;
@@ -131,34 +150,46 @@ b64_decode(const char *s, size_t len, uint8_t *out, size_t max)
 	return (ssize_t)n;
 }
 
-/* Parse the decoded payload into c; 0 or -1. */
+/* Parse the decoded payload into c; 0 or -1.  Exactly one of two
+ * shapes: five claims with "sub":"access" and no "exec", or six with
+ * "sub":"exec" and an "exec" string (the parser refuses duplicate keys,
+ * so the count and the allowed set pin the keys down). */
 static int
 parse_claims(const uint8_t *p, size_t len, struct token_claims *c)
 {
 	yajl_val	 v;
-	const char	*bad, *sid, *uid, *sub;
+	const char	*bad, *sid, *uid, *sub, *ex = NULL;
 	long long	 iat, exp;
 	char		 err[64];
-	int		 rc = -1;
+	int		 rc = -1, exec;
 
 	if ((v = json_parse(p, len, PAYLOAD_MAX, 1, err, sizeof(err))) == NULL)
 		return -1;
-	if (!YAJL_IS_OBJECT(v) || v->u.object.len != 5 ||
+	if (!YAJL_IS_OBJECT(v) || (v->u.object.len != 5 &&
+	    v->u.object.len != 6) ||
 	    json_only_keys(v, claim_keys, &bad) == -1)
 		goto out;
+	exec = v->u.object.len == 6;
 	sid = json_get_str(v, "session_id");
 	uid = json_get_str(v, "uid");
 	sub = json_get_str(v, "sub");
+	if (exec && (ex = json_get_str(v, "exec")) == NULL)
+		goto out;
+	if (!exec && json_get(v, "exec") != NULL)
+		goto out;
 	if (sid == NULL || uid == NULL || sub == NULL ||
-	    strcmp(sub, "access") != 0 ||
+	    strcmp(sub, exec ? "exec" : "access") != 0 ||
 	    json_get_int(v, "iat", &iat) == -1 ||
 	    json_get_int(v, "exp", &exp) == -1)
 		goto out;
 	memset(c, 0, sizeof(*c));
-	if (!sid_ok(sid) || !uid_ok(uid))
+	if (!util_hex24(uid) || (exec ? !(run_ok(sid) && util_hex24(ex)) :
+	    !sid_ok(sid)))
 		goto out;
 	(void)strlcpy(c->sid, sid, sizeof(c->sid));
 	(void)strlcpy(c->uid, uid, sizeof(c->uid));
+	if (exec)
+		(void)strlcpy(c->exec, ex, sizeof(c->exec));
 	c->iat = iat;
 	c->exp = exp;
 	if (!claims_ok(c))

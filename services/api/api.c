@@ -209,6 +209,17 @@ client_addr(struct MHD_Connection *c, char *out, size_t len)
 		    out, (socklen_t)len);
 }
 
+/* An execution token asked for what it may not reach
+ * (api_exec_allowed): 403, and a log line naming the route (the route
+ * table's pattern, never the client's path or body). */
+static void
+exec_refused(struct conn *k)
+{
+	log_info("execution token of execution %s refused: %s %s",
+	    k->r.u.exec, k->rt->method, k->rt->pattern);
+	resp_detail(&k->out, MHD_HTTP_FORBIDDEN, API_EXEC_DENIED);
+}
+
 /* First call: route, and for uploads authenticate and open the upload
  * before any body byte is read. */
 #define UPLOAD_SLACK	(1024 * 1024)
@@ -263,6 +274,11 @@ begin(struct conn *k, const char *url, const char *method)
 	if (!(k->rt->flags & RF_UPLOAD))
 		return;
 	if (api_authenticate(&k->r, &k->out) == -1) {
+		k->decided = 1;
+		return;
+	}
+	if (k->r.u.exec[0] != '\0' && !api_exec_allowed(k->rt, &k->r)) {
+		exec_refused(k);
 		k->decided = 1;
 		return;
 	}
@@ -356,16 +372,22 @@ finish(struct conn *k)
 		free(body);
 		return;
 	}
+	k->r.body = k->body != NULL ? k->body : "";
+	k->r.blen = k->blen;
 	if (!(k->rt->flags & RF_NOAUTH) &&
 	    api_authenticate(&k->r, &k->out) == -1)
 		return;
+	/* An execution token reaches its own execution only (the body is
+	 * read for set_param). */
+	if (k->r.u.exec[0] != '\0' && !api_exec_allowed(k->rt, &k->r)) {
+		exec_refused(k);
+		return;
+	}
 	if ((k->rt->flags & RF_ADMIN) && !k->r.u.admin) {
 		resp_detail(&k->out, MHD_HTTP_FORBIDDEN,
 		    "You don't have permission to perform this action.");
 		return;
 	}
-	k->r.body = k->body != NULL ? k->body : "";
-	k->r.blen = k->blen;
 	k->out.code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	k->rt->h(&k->r, &k->out);
 	if (k->out.body == NULL && k->out.fd == -1 &&

@@ -50,6 +50,10 @@ struct api_user {
 	char	surname[256];
 	int	admin;
 	char	sid[TOKEN_SID_MAX];
+	/* An execution token's execution (24 hex digits), else "": the
+	 * runner of that execution, acting for user id, limited by
+	 * api_exec_allowed(). */
+	char	exec[25];
 };
 
 struct api_req {
@@ -122,6 +126,19 @@ void	api_set_cookie(struct api_resp *, const char *token, int clear);
 /* Empty the authentication cache (after a logout, refresh or password
  * change through this api). */
 void	api_auth_cache_flush(void);
+/*
+ * May an execution token (r->u.exec set) use route rt with r's path
+ * parameters and body?  1 or 0.  Pure: no call, no log, no state.  The
+ * runner may read its execution, its inputs and outputs, write its
+ * output items and the set_param keys workflowURI and loggerURI (a
+ * Status of Running, Finished or Failed passes too: the handler answers
+ * it as a hint and changes nothing), read workflows, IOData and files
+ * and upload files; wherever the path names an execution it must be the
+ * token's.  The body is read for set_param only (r->body, r->blen).
+ */
+int	api_exec_allowed(const struct api_route *, const struct api_req *);
+#define API_EXEC_DENIED	"an execution token may only reach its own " \
+			"execution"
 
 /* ---- broker calls ---- */
 /* bchan_call with the api's time-out.  *reply: heap, caller frees. */

@@ -224,6 +224,54 @@ api_auth_cache_flush(void)
 	(void)pthread_mutex_unlock(&AC.mu);
 }
 
+/*
+ * Is the run of execution token cl still going?  The execution must be
+ * Running and its RunId the token's session_id (compared in constant
+ * time): the scheduler clears RunId when the run ends, which revokes
+ * the token.  0, or -1 with the 401 (or the broker's error) in out.
+ */
+static int
+exec_live(const struct token_claims *cl, struct api_resp *out)
+{
+	yajl_val	 v;
+	const char	*status, *run;
+	char		 req[64], *reply = NULL;
+	char		 want[TOKEN_SID_MAX], have[TOKEN_SID_MAX];
+	size_t		 len = 0;
+	int		 st, ok;
+
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%s\"}", cl->exec);
+	st = api_call(MSG_EXEC_GET, NULL, req, strlen(req), &reply, &len);
+	if (st != MST_OK && st != MST_NOTFOUND) {
+		resp_broker(out, st, reply, "execution.get");
+		free(reply);
+		return -1;
+	}
+	v = st == MST_OK ? api_parse_reply(reply, len) : NULL;
+	free(reply);
+	status = json_get_str(v, "Status");
+	run = json_get_str(v, "RunId");
+	memset(want, 0, sizeof(want));
+	memset(have, 0, sizeof(have));
+	(void)strlcpy(want, cl->sid, sizeof(want));
+	ok = status != NULL && strcmp(status, "Running") == 0 &&
+	    run != NULL && strlcpy(have, run, sizeof(have)) < sizeof(have);
+	/* Both buffers whole, so the time does not depend on where they
+	 * differ. */
+	if (sodium_memcmp(want, have, sizeof(want)) != 0)
+		ok = 0;
+	sodium_memzero(want, sizeof(want));
+	sodium_memzero(have, sizeof(have));
+	yajl_tree_free(v);
+	if (!ok) {
+		log_info("execution token of execution %s refused: its run "
+		    "has ended", cl->exec);
+		return unauth(out, "Not authenticated: the run of this "
+		    "execution token has ended.");
+	}
+	return 0;
+}
+
 int
 api_authenticate(struct api_req *r, struct api_resp *out)
 {
@@ -288,6 +336,22 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 	if (tr != TOKEN_OK)
 		return unauth(out, "Invalid authentication credentials, token "
 		    "tampered or expired");
+	if (cl.exec[0] != '\0') {
+		/* The runner of an execution: no session, no user record;
+		 * the decision is cached like a user's. */
+		if (exec_live(&cl, out) == -1) {
+			explicit_bzero(tok, sizeof(tok));
+			explicit_bzero(&cl, sizeof(cl));
+			return -1;
+		}
+		memset(&r->u, 0, sizeof(r->u));
+		(void)strlcpy(r->u.id, cl.uid, sizeof(r->u.id));
+		(void)strlcpy(r->u.exec, cl.exec, sizeof(r->u.exec));
+		r->u.admin = 0;
+		if (A.auth_cache_ms > 0)
+			ac_put(key, &cl, &r->u, -1, gen);
+		goto renew;
+	}
 	(void)snprintf(req, sizeof(req), "{\"session_token\":\"%s\"}", cl.sid);
 	st = api_call(MSG_SESSION_USER, NULL, req, strlen(req), &reply, &len);
 	if (st == MST_NOTFOUND) {
@@ -339,8 +403,10 @@ api_authenticate(struct api_req *r, struct api_resp *out)
 renew:
 
 	/* A browser's cookie gets a fresh token once the one it used is
-	 * half an hour old (6.2); a failure here is not the request's. */
-	if (have_cookie && now - cl.iat >= RENEW_AFTER_S) {
+	 * half an hour old (6.2); a failure here is not the request's.
+	 * An execution token is never renewed (it has no session). */
+	if (have_cookie && now - cl.iat >= RENEW_AFTER_S &&
+	    cl.exec[0] == '\0') {
 		char *rq;
 		size_t rl = strlen(tok) + 32;
 
@@ -368,5 +434,91 @@ renew:
 	}
 	explicit_bzero(tok, sizeof(tok));
 	explicit_bzero(&cl, sizeof(cl));
+	return 0;
+}
+
+/* ---- what an execution token may reach (spec/scheduler.md 12.7) ---- */
+
+/*
+ * The routes open to an execution token.  own: the first path parameter
+ * is an execution id, which must be the token's.  Matched by the route
+ * table's own method and pattern strings.
+ */
+static const struct {
+	const char	*method;
+	const char	*pattern;
+	int		 own;
+} exec_routes[] = {
+	{ "GET", "/api/executions/{}", 1 },
+	{ "GET", "/api/executions/{}/inputs", 1 },
+	{ "GET", "/api/executions/{}/outputs", 1 },
+	{ "GET", "/api/executions/{}/input_item/{}", 1 },
+	{ "GET", "/api/executions/{}/input_item/{}/{}", 1 },
+	{ "GET", "/api/executions/{}/output_item/{}", 1 },
+	{ "GET", "/api/executions/{}/output_item/{}/{}", 1 },
+	{ "PATCH", "/api/executions/{}/output_item/{}", 1 },
+	{ "PATCH", "/api/executions/{}/output_item/{}/{}", 1 },
+	{ "PATCH", "/api/executions/{}/set_param", 1 },
+	{ "GET", "/api/workflows/{}", 0 },
+	{ "GET", "/api/workflows_by_wid/{}", 0 },
+	{ "GET", "/api/workflows_by_wid/{}/version/{}", 0 },
+	{ "GET", "/api/iodata/{}", 0 },
+	{ "GET", "/api/file/{}", 0 },
+	{ "POST", "/api/file", 0 },
+};
+
+/*
+ * A set_param body an execution token may send: {"key": "workflowURI"
+ * or "loggerURI", ...}, or {"key": "Status", "value": "Running",
+ * "Finished" or "Failed"} (a hint the handler answers without writing:
+ * the scheduler's exit-code mapping decides, 12.7).  Anything else,
+ * unreadable bodies included, is refused.
+ */
+static int
+exec_param_ok(const char *body, size_t blen)
+{
+	static const char *const hints[] = { "Running", "Finished", "Failed",
+	    NULL };
+	yajl_val	 v;
+	const char	*key, *val;
+	char		 err[64];
+	size_t		 i;
+	int		 ok = 0;
+
+	if (body == NULL || (v = json_parse(body, blen, 64 * 1024, 2, err,
+	    sizeof(err))) == NULL)
+		return 0;
+	key = json_get_str(v, "key");
+	val = json_get_str(v, "value");
+	if (key != NULL && (strcmp(key, "workflowURI") == 0 ||
+	    strcmp(key, "loggerURI") == 0))
+		ok = 1;
+	else if (key != NULL && val != NULL && strcmp(key, "Status") == 0)
+		for (i = 0; hints[i] != NULL; i++)
+			if (strcmp(val, hints[i]) == 0)
+				ok = 1;
+	yajl_tree_free(v);
+	return ok;
+}
+
+int
+api_exec_allowed(const struct api_route *rt, const struct api_req *r)
+{
+	size_t i;
+
+	if (rt == NULL || r == NULL || strnlen(r->u.exec,
+	    sizeof(r->u.exec)) != 24)
+		return 0;
+	for (i = 0; i < sizeof(exec_routes) / sizeof(exec_routes[0]); i++) {
+		if (strcmp(rt->method, exec_routes[i].method) != 0 ||
+		    strcmp(rt->pattern, exec_routes[i].pattern) != 0)
+			continue;
+		if (exec_routes[i].own && (r->nparams < 1 ||
+		    strcmp(r->params[0], r->u.exec) != 0))
+			return 0;
+		if (strcmp(rt->pattern, "/api/executions/{}/set_param") == 0)
+			return exec_param_ok(r->body, r->blen);
+		return 1;
+	}
 	return 0;
 }

@@ -864,7 +864,7 @@ user_lookup(struct api_req *r, struct api_resp *out, const char *verb,
 		return -1;
 	}
 	(void)snprintf(msg, sizeof(msg), "User with id=%.64s not found.", id);
-	if (!is_hex24(id)) {
+	if (!util_hex24(id)) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		return -1;
 	}
@@ -956,7 +956,7 @@ call_by_id(struct api_req *r, struct api_resp *out, unsigned op,
 	char msg[640];
 
 	nf(msg, sizeof(msg), "%s%s.", what, r->params[0]);
-	if (!is_hex24(r->params[0])) {
+	if (!util_hex24(r->params[0])) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		return -1;
 	}
@@ -1240,7 +1240,7 @@ exec_get(const char *id, struct api_resp *out, yajl_val *v)
 
 	nf(msg, sizeof(msg), "Database reports no execution with uid=%s.", id);
 	*v = NULL;
-	if (!is_hex24(id)) {
+	if (!util_hex24(id)) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		return -1;
 	}
@@ -1257,7 +1257,7 @@ iodata_get(const char *id, struct api_resp *out, int *err)
 	*err = 0;
 	nf(msg, sizeof(msg), "Database reports no IOData with uid=%s.",
 	    id != NULL ? id : "None");
-	if (id == NULL || !is_hex24(id)) {
+	if (id == NULL || !util_hex24(id)) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		*err = 1;
 		return NULL;
@@ -1340,7 +1340,7 @@ exec_enriched(const char *id, struct api_resp *out, yajl_gen g)
 	char		 msg[640];
 
 	nf(msg, sizeof(msg), "Database reports no execution with uid=%s.", id);
-	if (!is_hex24(id)) {
+	if (!util_hex24(id)) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		return -1;
 	}
@@ -1544,7 +1544,7 @@ io_item_patch(struct api_req *r, struct api_resp *out, int inputs)
 		resp_422(out, "body: link and object must be objects or null");
 		return;
 	}
-	if (!is_hex24(r->params[0])) {
+	if (!util_hex24(r->params[0])) {
 		char msg[640];
 
 		yajl_tree_free(b);
@@ -1651,6 +1651,19 @@ h_set_param(struct api_req *r, struct api_resp *out)
 			goto out;
 		}
 	}
+	/* The runner's Status (an execution token; api_exec_allowed let
+	 * only Running, Finished and Failed through) is a hint: the
+	 * scheduler's exit-code mapping decides (spec/scheduler.md 12.7).
+	 * Nothing is written; the answer is the execution as stored. */
+	if (r->u.exec[0] != '\0' && strcmp(key, "Status") == 0) {
+		log_info("execution %s: the runner reports %s (a hint, not "
+		    "stored)", r->u.exec, val);
+		if (exec_get(r->params[0], out, &v) == 0) {
+			exec_entity_reply(out, v);
+			yajl_tree_free(v);
+		}
+		goto out;
+	}
 	if (strcmp(key, "SubmittedDate") == 0) {
 		/* The client sends str(datetime.now()): stored in ISO form;
 		 * anything else is refused before it is written (the
@@ -1666,7 +1679,7 @@ h_set_param(struct api_req *r, struct api_resp *out)
 	}
 	nf(msg, sizeof(msg), "Execution with uid=%s not found for update.",
 	    r->params[0]);
-	if (!is_hex24(r->params[0])) {
+	if (!util_hex24(r->params[0])) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		goto out;
 	}
@@ -1683,6 +1696,36 @@ out:
 	yajl_tree_free(b);
 }
 
+/*
+ * A short call to the scheduler whose answer does not matter (sched.wake,
+ * sched.cancel): a failure is logged at debug level only, the scheduler
+ * polls every 20 s and cleans up after itself.
+ */
+#define SCHED_NUDGE_MS	1000
+
+static void
+sched_nudge(unsigned type, const char *id)
+{
+	char	 req[64], *reply = NULL;
+	size_t	 rlen = 0;
+	int	 st;
+
+	if (id != NULL)
+		(void)snprintf(req, sizeof(req), "{\"_id\":\"%.24s\"}", id);
+	else
+		(void)strlcpy(req, "{}", sizeof(req));
+	st = bchan_call(&A.bc, type, NULL, req, strlen(req),
+	    A.call_timeout_ms < SCHED_NUDGE_MS ? A.call_timeout_ms :
+	    SCHED_NUDGE_MS, &reply, &rlen);
+	if (st != MST_OK)
+		log_debug("%s: %s (ignored)", msg_type_name(type),
+		    msg_status_name((unsigned)st));
+	free(reply);
+}
+
+/* PATCH .../schedule: Created, Finished or Failed -> Pending (409 with
+ * the db's detail from any other status, 12.6), then wake the scheduler
+ * (12.2). */
 static void
 h_schedule(struct api_req *r, struct api_resp *out)
 {
@@ -1693,6 +1736,129 @@ h_schedule(struct api_req *r, struct api_resp *out)
 		return;
 	exec_entity_reply(out, v);
 	yajl_tree_free(v);
+	sched_nudge(MSG_SCHED_WAKE, NULL);
+}
+
+/*
+ * PATCH .../cancel (same permission as schedule): execution.cancel
+ * answers {"was": Pending|Scheduled|Running, "execution": doc} (Pending
+ * goes back to Created; a Scheduled or Running one is marked, and its
+ * run is stopped by the scheduler: sched.cancel).
+ * Answers {"entity": the execution as stored}; 409 (nothing to cancel)
+ * and 404 from the db.
+ */
+static void
+h_cancel(struct api_req *r, struct api_resp *out)
+{
+	yajl_val	 v, ex;
+	const char	*was;
+
+	if (call_by_id(r, out, MSG_EXEC_CANCEL,
+	    "Database reports no execution with uid=", &v) == -1)
+		return;
+	was = json_get_str(v, "was");
+	if ((ex = json_get(v, "execution")) == NULL || !YAJL_IS_OBJECT(ex)) {
+		log_warnx("execution.cancel: an answer without its execution");
+		yajl_tree_free(v);
+		resp_detail(out, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Internal Server Error");
+		return;
+	}
+	if (was != NULL && (strcmp(was, "Scheduled") == 0 ||
+	    strcmp(was, "Running") == 0))
+		sched_nudge(MSG_SCHED_CANCEL, r->params[0]);
+	exec_entity_reply(out, ex);
+	yajl_tree_free(v);
+}
+
+/*
+ * GET .../livelog/{num}: the last num lines (num <= 0: all the scheduler
+ * keeps) of a running execution's output, as a JSON list of strings
+ * (12.9).  The lines come from the scheduler's ring buffer
+ * (sched.livelog), never from a Pyro logger: nothing is unpickled.  Read
+ * permission as GET /api/executions/{id}; an execution that is not
+ * Running, or that the scheduler does not run, has no live log: [].
+ */
+#define LIVELOG_NUM_MAX	1000000000LL
+
+/* A path integer: optional '-', then decimal digits, |n| <= max.
+ * 0 or -1. */
+static int
+path_int(const char *s, long long max, long long *n)
+{
+	uint64_t	u;
+	int		neg = s[0] == '-';
+
+	if (util_parse_u64(s + neg, strlen(s + neg), 0, (uint64_t)max,
+	    &u) == -1)
+		return -1;
+	*n = neg ? -(long long)u : (long long)u;
+	return 0;
+}
+
+static void
+h_livelog(struct api_req *r, struct api_resp *out)
+{
+	yajl_val	 ex, lines;
+	yajl_gen	 g;
+	const char	*status;
+	char		 req[96], *reply = NULL, msg[192];
+	long long	 num;
+	size_t		 rlen = 0, i;
+	int		 st, running;
+
+	if (path_int(r->params[1], LIVELOG_NUM_MAX, &num) == -1) {
+		(void)snprintf(msg, sizeof(msg), "path.num: Input should be a "
+		    "valid integer, unable to parse string as an integer");
+		resp_422(out, msg);
+		return;
+	}
+	if (exec_get(r->params[0], out, &ex) == -1)
+		return;
+	status = json_get_str(ex, "Status");
+	running = status != NULL && strcmp(status, "Running") == 0;
+	yajl_tree_free(ex);
+	if (!running) {
+		resp_json(out, MHD_HTTP_OK, "[]", 2);
+		return;
+	}
+	(void)snprintf(req, sizeof(req), "{\"_id\":\"%.24s\",\"n\":%lld}",
+	    r->params[0], num > 0 ? num : 0);
+	st = api_call(MSG_SCHED_LIVELOG, NULL, req, strlen(req), &reply,
+	    &rlen);
+	if (st == MST_NOTFOUND) {
+		free(reply);
+		resp_json(out, MHD_HTTP_OK, "[]", 2);
+		return;
+	}
+	if (st != MST_OK) {
+		resp_broker(out, st, reply, "sched.livelog");
+		free(reply);
+		return;
+	}
+	lines = api_parse_reply(reply, rlen);
+	free(reply);
+	for (i = 0; lines != NULL && YAJL_IS_ARRAY(lines) &&
+	    i < lines->u.array.len; i++)
+		if (!YAJL_IS_STRING(lines->u.array.values[i]))
+			break;
+	if (lines == NULL || !YAJL_IS_ARRAY(lines) ||
+	    i != lines->u.array.len) {
+		log_warnx("sched.livelog: not a list of strings");
+		yajl_tree_free(lines);
+		resp_detail(out, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Internal Server Error");
+		return;
+	}
+	/* Generated again, so only a list of strings ever leaves. */
+	if ((g = out_gen(out)) != NULL) {
+		(void)yajl_gen_array_open(g);
+		for (i = 0; i < lines->u.array.len; i++)
+			json_gen_cstr(g, lines->u.array.values[i]->u.string);
+		(void)yajl_gen_array_close(g);
+		resp_gen(out, MHD_HTTP_OK, g);
+	}
+	yajl_tree_free(lines);
 }
 
 /*
@@ -1728,7 +1894,7 @@ set_onto(struct api_req *r, struct api_resp *out, int many)
 		}
 	nf(msg, sizeof(msg), "Execution with uid=%s or EDM mapping with "
 	    "name=%.200s not found.", r->params[0], name);
-	if (!is_hex24(r->params[0])) {
+	if (!util_hex24(r->params[0])) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		goto out;
 	}
@@ -1785,7 +1951,7 @@ h_file_get(struct api_req *r, struct api_resp *out)
 
 	nf(msg, sizeof(msg), "Database reports no file with uid=%s.",
 	    r->params[0]);
-	if (!is_hex24(r->params[0])) {
+	if (!util_hex24(r->params[0])) {
 		resp_detail(out, MHD_HTTP_NOT_FOUND, msg);
 		return;
 	}
@@ -2061,6 +2227,8 @@ static const struct api_route routes[] = {
 	    1 },
 	{ PATCH, "/api/executions/{}/set_param", h_set_param, 0, 0 },
 	{ PATCH, "/api/executions/{}/schedule", h_schedule, 0, 0 },
+	{ PATCH, "/api/executions/{}/cancel", h_cancel, 0, 0 },
+	{ GET, "/api/executions/{}/livelog/{}", h_livelog, 0, 0 },
 	{ GET, "/api/iodata/{}", h_iodata, 0, 0 },
 	{ GET, "/api/file/{}", h_file_get, 0, 0 },
 	{ POST, "/api/file", h_upload_stub, RF_UPLOAD, UPLOAD_FILE },

@@ -275,7 +275,8 @@ schemas["IOCollection"] = obj({"collection": arr(ref("IODataItem"))},
 ERR_TEXT = {
     400: "Bad request",
     401: "Not authenticated (with `WWW-Authenticate: Bearer`)",
-    403: "Forbidden",
+    403: "Forbidden: admin only, or an execution token (a workflow "
+         "run's) outside its own execution",
     404: "Not found: no such record, a malformed id, or a path parameter "
          "that is not valid UTF-8 text",
     405: "Method not allowed (with `Allow`)",
@@ -363,7 +364,9 @@ def op(method, path, summary, tag, ok, *, params=(), body=None,
         if not no422:
             codes.add(422)
     if security != []:
-        codes.add(401)
+        # 403 too: an execution token reaches only a few routes of its
+        # own execution (docs/authorization.md).
+        codes |= {401, 403}
     if any(p["in"] == "path" for p in params):
         codes.add(404)
     if any(p["in"] == "query" for p in params):
@@ -503,8 +506,22 @@ for sfx, b in (("id", "NameValue"), ("ids", "NameValues")):
 op("patch", "/api/executions/{uid}/set_param", "Set one field of an "
    "execution", "Executions", ref("ExecutionEntity"), params=[EID],
    body=ref("SetParam"))
-op("patch", "/api/executions/{uid}/schedule", "Set the status to Pending",
-   "Executions", ref("ExecutionEntity"), params=[EID])
+op("patch", "/api/executions/{uid}/schedule", "Set the status to Pending "
+   "(only from Created, Finished or Failed; else 409) and wake the "
+   "scheduler", "Executions", ref("ExecutionEntity"), params=[EID],
+   errors=(409,))
+op("patch", "/api/executions/{uid}/cancel", "Cancel an execution: a "
+   "Pending one goes back to Created, the run of a Scheduled or Running one "
+   "is stopped (it ends Failed); 409 when there is nothing to cancel",
+   "Executions", ref("ExecutionEntity"),
+   params=[EID], errors=(409,))
+op("get", "/api/executions/{uid}/livelog/{num}", "The last `num` lines "
+   "(all kept when `num` <= 0) of a running execution's output, from the "
+   "scheduler; [] when it is not running.  Nothing is unpickled.",
+   "Executions", arr(STR),
+   params=[EID, pp("num", "number of lines (an integer; <= 0: all)",
+                   {"type": "string", "pattern": "^-?[0-9]{1,10}$"})],
+   errors=(422,))
 
 # ---- 4.7 IOData
 op("get", "/api/iodata/{uid}", "One IOData record", "IOData", ref("IOData"),

@@ -239,20 +239,6 @@ query_bool(const char *s, int *out)
 	return -1;
 }
 
-int
-is_hex24(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return 0;
-	for (i = 0; i < 24; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
-			return 0;
-	return s[24] == '\0';
-}
-
 /* n decimal digits at s in [lo, hi]: the value, or -1. */
 static int
 digits(const char *s, int n, int lo, int hi)

@@ -84,7 +84,6 @@ int	 query_int(const char *s, long long min, long long max,
  * 0 or -1. */
 int	 query_bool(const char *s, int *out);
 /* A path segment that must be a 24-hex-digit id: 1 if it is. */
-int	 is_hex24(const char *s);
 /*
  * A date-time as pydantic reads one: "YYYY-MM-DD" then 'T' or ' ' then
  * "HH:MM[:SS[.f{1,6}]]", optionally "Z" or "+HH:MM"/"-HH:MM", fields in

@@ -51,7 +51,19 @@ serve(struct msg *m)
 	}
 	if ((g = json_gen_new()) == NULL)
 		fatal("yajl_gen_alloc");
-	st = auth_dispatch(&S.a, m->hdr.type, m->data, m->datalen, g);
+	/* broker.policy lets only the scheduler ask for execution tokens;
+	 * the broker's caller stamp is checked here as well. */
+	if (m->hdr.type == MSG_AUTH_EXEC_TOKEN &&
+	    m->hdr.caller != SVC_SCHEDULER) {
+		log_warnx("auth.exec_token asked by %s: refused",
+		    svc_name(m->hdr.caller));
+		(void)yajl_gen_map_open(g);
+		json_gen_kv_str(g, "detail", "not allowed");
+		(void)yajl_gen_map_close(g);
+		st = MST_DENIED;
+	} else
+		st = auth_dispatch(&S.a, m->hdr.type, m->data, m->datalen,
+		    g);
 	/* The request may hold a password: the copy is ours to wipe. */
 	sodium_memzero((void *)(uintptr_t)m->data, m->datalen);
 	if (yajl_gen_get_buf(g, &out, &outlen) != yajl_gen_status_ok) {

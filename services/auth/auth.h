@@ -4,8 +4,9 @@
  * Trust: auth holds the token signing key (persistent/auth/token.key) and
  * sees passwords in clear, so it is its own confined process (policy/
  * auth.profile, auth.seccomp): no network, no listening socket, its jail
- * holds nothing but the key.  Requests come only from the api through the
- * broker; each payload is read by one strict reader.  It reaches the
+ * holds nothing but the key.  Requests come from the api through the
+ * broker (auth.exec_token from the scheduler alone); each payload is read
+ * by one strict reader.  It reaches the
  * database only through the broker (user.*, session.*).  Never logged:
  * passwords, hashes, tokens, session ids, key bytes.
  *
@@ -33,6 +34,8 @@
 #define AUTH_ADDR_MAX		64
 #define AUTH_RATE_SLOTS		4096		/* keys tracked per limiter */
 #define AUTH_UUID_LEN		36
+#define AUTH_EXEC_TTL_MIN	60		/* auth.exec_token ttl, s */
+#define AUTH_EXEC_TTL_MAX	604800
 
 /* ---- rate limits (auth_rate.c) ---- */
 

@@ -454,7 +454,10 @@ op_refresh(struct auth *a, const void *req, size_t len, yajl_gen g)
 		return st;
 	t = json_get_str(v, "token");
 	now = a->now_ms() / 1000;
-	if (token_verify(a->pk, t, strlen(t), now, &c) != TOKEN_OK) {
+	/* An execution token has no session to refresh: it lives as long
+	 * as its run (auth.exec_token). */
+	if (token_verify(a->pk, t, strlen(t), now, &c) != TOKEN_OK ||
+	    c.exec[0] != '\0') {
 		st = fail(g, MST_NOTFOUND, D_TOKEN);
 		goto out;
 	}
@@ -510,7 +513,10 @@ op_logout(struct auth *a, const void *req, size_t len, yajl_gen g)
 	if ((v = read_req(g, req, len, need, NULL, &st)) != NULL) {
 		t = json_get_str(v, "token");
 		r = token_verify(a->pk, t, strlen(t), a->now_ms() / 1000, &c);
-		if (r == TOKEN_OK || r == TOKEN_EXPIRED) {
+		/* An execution token names a run, not a session: it is
+		 * revoked by the end of its run, never here. */
+		if ((r == TOKEN_OK || r == TOKEN_EXPIRED) &&
+		    c.exec[0] == '\0') {
 			st = db_call(a, MSG_SESSION_DELETE,
 			    db_req((const char *const[]){ "session_token",
 			    c.sid, NULL }), NULL);
@@ -682,6 +688,75 @@ out:
 	return st;
 }
 
+/* ---- auth.exec_token ---- */
+
+/*
+ * {"_id": execution, "run": run id, "uid": user, "ttl": seconds}: an
+ * execution token for the runner of one run (spec/scheduler.md 12.7,
+ * 14.8).  Only the scheduler may ask (broker.policy; auth.c checks the
+ * caller stamp too).  No session is stored: the api accepts the token
+ * only while the execution is Running with this RunId, so the end of
+ * the run revokes it.  The run id is the token's session_id and is not
+ * logged (like a session id); the token never is.
+ */
+static int
+op_exec_token(struct auth *a, const void *req, size_t len, yajl_gen g)
+{
+	static const char *const keys[] = { "_id", "run", "uid", "ttl",
+	    NULL };
+	struct token_claims	 c;
+	yajl_val		 v;
+	const char		*bad, *eid, *run, *uid;
+	char			 tok[TOKEN_MAX], when[32], err[64];
+	long long		 ttl;
+	int64_t			 now;
+	int			 st;
+
+	memset(&c, 0, sizeof(c));
+	memset(tok, 0, sizeof(tok));
+	if ((v = json_parse(req, len, REQ_MAX, 1, err, sizeof(err))) == NULL)
+		return fail(g, MST_BADREQ, "malformed request");
+	eid = json_get_str(v, "_id");
+	run = json_get_str(v, "run");
+	uid = json_get_str(v, "uid");
+	if (!YAJL_IS_OBJECT(v) || v->u.object.len != 4 ||
+	    json_only_keys(v, keys, &bad) == -1 || !util_hex24(eid) ||
+	    !util_hex24(uid) || run == NULL ||
+	    json_get_int(v, "ttl", &ttl) == -1) {
+		st = fail(g, MST_BADREQ, "malformed request");
+		goto out;
+	}
+	if (ttl < AUTH_EXEC_TTL_MIN || ttl > AUTH_EXEC_TTL_MAX) {
+		st = fail(g, MST_BADREQ, "ttl out of range (60..604800)");
+		goto out;
+	}
+	now = a->now_ms() / 1000;
+	(void)strlcpy(c.exec, eid, sizeof(c.exec));
+	(void)strlcpy(c.uid, uid, sizeof(c.uid));
+	c.iat = now;
+	c.exp = now + ttl;
+	/* token_sign() checks the run id's length and characters. */
+	if (strlcpy(c.sid, run, sizeof(c.sid)) >= sizeof(c.sid) ||
+	    token_sign(a->sk, &c, tok, sizeof(tok)) == -1) {
+		st = fail(g, MST_BADREQ, "malformed run id");
+		goto out;
+	}
+	auth_iso_offset(c.exp, when, sizeof(when));
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "access_token", tok);
+	json_gen_kv_str(g, "token_type", "bearer");
+	json_gen_kv_str(g, "expires_at", when);
+	(void)yajl_gen_map_close(g);
+	log_info("execution token for execution %s (user %s), %llds",
+	    c.exec, c.uid, ttl);
+	st = MST_OK;
+out:
+	sodium_memzero(tok, sizeof(tok));
+	sodium_memzero(&c, sizeof(c));
+	wipe_free(v);
+	return st;
+}
+
 int
 auth_dispatch(struct auth *a, unsigned type, const void *req, size_t len,
     yajl_gen g)
@@ -693,6 +768,7 @@ auth_dispatch(struct auth *a, unsigned type, const void *req, size_t len,
 	case MSG_AUTH_LOGOUT:		return op_logout(a, req, len, g);
 	case MSG_AUTH_REGISTER:		return op_register(a, req, len, g);
 	case MSG_AUTH_SET_PASSWORD:	return op_set_password(a, req, len, g);
+	case MSG_AUTH_EXEC_TOKEN:	return op_exec_token(a, req, len, g);
 	default:
 		return fail(g, MST_BADREQ, "operation not served here");
 	}

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "parse_http.h"
+#include "util.h"
 
 #define CT	"multipart/form-data; boundary=b0und"
 
@@ -741,14 +742,14 @@ test_query(void **state)
 	}
 	assert_int_equal(query_bool(NULL, &b), -1);
 
-	assert_int_equal(is_hex24("6661a1f0c3d4e5f601234580"), 1);
-	assert_int_equal(is_hex24("0123456789abcdef01234567"), 1);
-	assert_int_equal(is_hex24("6661a1f0c3d4e5f60123458"), 0);
-	assert_int_equal(is_hex24("6661a1f0c3d4e5f6012345801"), 0);
-	assert_int_equal(is_hex24("6661a1f0c3d4e5f60123458g"), 0);
-	assert_int_equal(is_hex24("6661A1F0C3D4E5F601234580"), 0);
-	assert_int_equal(is_hex24(""), 0);
-	assert_int_equal(is_hex24(NULL), 0);
+	assert_int_equal(util_hex24("6661a1f0c3d4e5f601234580"), 1);
+	assert_int_equal(util_hex24("0123456789abcdef01234567"), 1);
+	assert_int_equal(util_hex24("6661a1f0c3d4e5f60123458"), 0);
+	assert_int_equal(util_hex24("6661a1f0c3d4e5f6012345801"), 0);
+	assert_int_equal(util_hex24("6661a1f0c3d4e5f60123458g"), 0);
+	assert_int_equal(util_hex24("6661A1F0C3D4E5F601234580"), 0);
+	assert_int_equal(util_hex24(""), 0);
+	assert_int_equal(util_hex24(NULL), 0);
 }
 
 int

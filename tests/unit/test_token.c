@@ -3,7 +3,11 @@
  * gives back its claims; a changed payload, header or signature, another
  * key, an expired token, malformed pieces (dots, base64, padding, JSON
  * with extra, missing or mistyped claims) and an over-long token are
- * refused; token_sign refuses claims token_verify would refuse.
+ * refused; token_sign refuses claims token_verify would refuse.  The
+ * execution token (sub "exec", an "exec" claim, a run id as session_id)
+ * round-trips, and only its exact shape is accepted: an access token
+ * with an "exec" claim, an exec token without one, a bad run id or
+ * execution id are refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +26,8 @@
 #define SID	"0b7c6c8e-3f1a-4d2b-9c5e-1a2b3c4d5e6f"
 #define UID	"5f0c1a2b3c4d5e6f7a8b9c0d"
 #define HDR	"eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9"
+#define RUN	"Run_0123456789-abcDEF"
+#define EID	"64b0c1a2b3c4d5e6f7a8b9c0"
 
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 
@@ -307,8 +313,8 @@ test_sign_refuses(void **state)
 	assert_string_equal(tok, "");
 	/* The longest claims still fit in TOKEN_MAX. */
 	claims(&c, INT64_MAX - 1, INT64_MAX);
-	memset(c.sid, 'f', TOKEN_SID_MAX - 1);
-	c.sid[TOKEN_SID_MAX - 1] = '\0';
+	memset(c.sid, 'f', TOKEN_ACCESS_SID_MAX);
+	c.sid[TOKEN_ACCESS_SID_MAX] = '\0';
 	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), 0);
 	assert_true(strlen(tok) < TOKEN_MAX);
 	{
@@ -317,6 +323,137 @@ test_sign_refuses(void **state)
 		assert_int_equal(verify(tok, 1, &got), TOKEN_OK);
 		assert_int_equal(got.exp, INT64_MAX);
 	}
+}
+
+/* Claims of an execution token. */
+static void
+exec_claims(struct token_claims *c, int64_t iat, int64_t exp)
+{
+	claims(c, iat, exp);
+	(void)snprintf(c->sid, sizeof(c->sid), "%s", RUN);
+	(void)snprintf(c->exec, sizeof(c->exec), "%s", EID);
+}
+
+static void
+test_exec_round_trip(void **state)
+{
+	struct token_claims	 c, got;
+	char			 tok[TOKEN_MAX];
+
+	exec_claims(&c, 1000, 4600);
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), 0);
+	assert_int_equal(verify(tok, 1000, &got), TOKEN_OK);
+	assert_string_equal(got.sid, RUN);
+	assert_string_equal(got.uid, UID);
+	assert_string_equal(got.exec, EID);
+	assert_int_equal(got.iat, 1000);
+	assert_int_equal(got.exp, 4600);
+	assert_int_equal(verify(tok, 4600, &got), TOKEN_EXPIRED);
+	assert_string_equal(got.exec, EID);
+	/* An access token comes back with no execution. */
+	claims(&c, 1000, 4600);
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), 0);
+	assert_int_equal(verify(tok, 1000, &got), TOKEN_OK);
+	assert_string_equal(got.exec, "");
+	/* The exact wire payloads: the baseline shapes are accepted. */
+	sign_raw("{\"session_id\":\"" RUN "\",\"uid\":\"" UID "\","
+	    "\"sub\":\"exec\",\"exec\":\"" EID "\",\"iat\":1,\"exp\":9000}",
+	    tok, sizeof(tok));
+	assert_int_equal(verify(tok, 1, &got), TOKEN_OK);
+	assert_string_equal(got.exec, EID);
+	/* Key order does not matter. */
+	sign_raw("{\"exec\":\"" EID "\",\"exp\":9000,\"iat\":1,"
+	    "\"sub\":\"exec\",\"uid\":\"" UID "\",\"session_id\":\"" RUN "\"}",
+	    tok, sizeof(tok));
+	assert_int_equal(verify(tok, 1, &got), TOKEN_OK);
+	/* The longest exec claims still fit in TOKEN_MAX. */
+	exec_claims(&c, INT64_MAX - 1, INT64_MAX);
+	memset(c.sid, 'Z', TOKEN_RUN_MAX);
+	c.sid[TOKEN_RUN_MAX] = '\0';
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), 0);
+	assert_true(strlen(tok) < TOKEN_MAX);
+	assert_int_equal(verify(tok, 1, &got), TOKEN_OK);
+	assert_int_equal(strlen(got.sid), TOKEN_RUN_MAX);
+}
+
+static void
+test_exec_bad_payloads(void **state)
+{
+#define EXEC_P(sid, sub, ex)	"{\"session_id\":\"" sid "\",\"uid\":\"" \
+	UID "\",\"sub\":\"" sub "\"" ex ",\"iat\":1,\"exp\":9000}"
+	static const char *const bad[] = {
+		/* exec claim on an access token, and the reverse */
+		EXEC_P(SID, "access", ",\"exec\":\"" EID "\""),
+		EXEC_P(RUN, "exec", ""),
+		EXEC_P(SID, "exec", ""),
+		/* an access session id is not a run id (too short, no
+		 * upper case needed but 16 characters are) */
+		EXEC_P("0123456789abcde", "exec", ",\"exec\":\"" EID "\""),
+		/* a run id as an access token's session id */
+		EXEC_P(RUN, "access", ""),
+		/* run id: bad characters, too long */
+		EXEC_P("Run.0123456789abcdef", "exec", ",\"exec\":\"" EID "\""),
+		EXEC_P("Run/0123456789abcdef", "exec", ",\"exec\":\"" EID "\""),
+		EXEC_P("Run 0123456789abcdef", "exec", ",\"exec\":\"" EID "\""),
+		EXEC_P("01234567890123456789012345678901234567890123456789"
+		    "012345678901234", "exec", ",\"exec\":\"" EID "\""),
+		/* execution id: short, upper case, a number, null, empty */
+		EXEC_P(RUN, "exec", ",\"exec\":\"64b0c1\""),
+		EXEC_P(RUN, "exec", ",\"exec\":\"64B0C1A2B3C4D5E6F7A8B9C0\""),
+		EXEC_P(RUN, "exec", ",\"exec\":5"),
+		EXEC_P(RUN, "exec", ",\"exec\":null"),
+		EXEC_P(RUN, "exec", ",\"exec\":\"\""),
+		/* duplicate or extra claims */
+		EXEC_P(RUN, "exec", ",\"exec\":\"" EID "\","
+		    "\"exec\":\"" EID "\""),
+		EXEC_P(RUN, "exec", ",\"exec\":\"" EID "\",\"x\":1"),
+		EXEC_P(RUN, "exec", ",\"x\":\"" EID "\""),
+		/* another sub */
+		EXEC_P(RUN, "Exec", ",\"exec\":\"" EID "\""),
+		EXEC_P(RUN, "runner", ",\"exec\":\"" EID "\""),
+		NULL,
+	};
+#undef EXEC_P
+	struct token_claims	 got;
+	char			 tok[TOKEN_MAX];
+	size_t			 i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		sign_raw(bad[i], tok, sizeof(tok));
+		if (verify(tok, 1, &got) != TOKEN_BAD)
+			fail_msg("accepted payload %zu: %s", i, bad[i]);
+		assert_string_equal(got.sid, "");
+		assert_string_equal(got.exec, "");
+	}
+}
+
+static void
+test_exec_sign_refuses(void **state)
+{
+	struct token_claims	c;
+	char			tok[TOKEN_MAX];
+
+	/* Run id too short, too long, bad character. */
+	exec_claims(&c, 1, 5);
+	(void)snprintf(c.sid, sizeof(c.sid), "short");
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	exec_claims(&c, 1, 5);
+	memset(c.sid, 'a', sizeof(c.sid));	/* 65: not terminated */
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	exec_claims(&c, 1, 5);
+	(void)snprintf(c.sid, sizeof(c.sid), "Run\"0123456789abcdef");
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	/* Execution id not 24 lower-case hex digits. */
+	exec_claims(&c, 1, 5);
+	(void)snprintf(c.exec, sizeof(c.exec), "64B0C1A2B3C4D5E6F7A8B9C0");
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	exec_claims(&c, 1, 5);
+	memset(c.exec, 'a', sizeof(c.exec));	/* not terminated */
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	/* Expiry before issue. */
+	exec_claims(&c, 10, 5);
+	assert_int_equal(token_sign(sk, &c, tok, sizeof(tok)), -1);
+	assert_string_equal(tok, "");
 }
 
 int
@@ -332,6 +469,9 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_sign_refuses),
+		cmocka_unit_test(test_exec_round_trip),
+		cmocka_unit_test(test_exec_bad_payloads),
+		cmocka_unit_test(test_exec_sign_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
