@@ -71,6 +71,10 @@ static struct {
 	char		*policy_text;
 	uint8_t		*coarse;
 	size_t		 coarselen;
+	uint8_t		*runnerbpf;	/* runner.seccomp, for the scheduler */
+	size_t		 runnerbpflen;
+	char		 runner_dir[PATH_MAX];
+	char		 sched_id[65];
 	int		 ctl;		/* control channel to the broker */
 	int		 sigfd;
 	int64_t		 started;
@@ -240,6 +244,10 @@ load_policies(void)
 		return -1;
 	}
 	if (compile_seccomp("coarse.seccomp", &L.coarse, &L.coarselen) == -1)
+		return -1;
+	/* The scheduler stacks it on each workflow run (a deny list). */
+	if (compile_seccomp("runner.seccomp", &L.runnerbpf,
+	    &L.runnerbpflen) == -1)
 		return -1;
 	for (i = 0; i < NSERVICES; i++) {
 		struct service *s = &services[i];
@@ -441,6 +449,53 @@ bind_listener(struct service *s)
 	return 0;
 }
 
+/* The scheduler's part of its start-up document: the run limits, who it
+ * is, where the REST API and the nameserver are, and the runner filter. */
+static void
+sched_doc(yajl_gen g)
+{
+	char		*b64;
+	size_t		 b64len;
+	const char	*host;
+	char		 url[320], ns[320];
+
+	json_gen_kv_int(g, "run_slots", (long long)L.c.run_slots);
+	json_gen_kv_int(g, "run_timeout_s", (long long)L.c.run_timeout_s);
+	json_gen_kv_int(g, "run_cpu_s", (long long)(L.c.run_cpu_s != 0 ?
+	    L.c.run_cpu_s : L.c.run_timeout_s));
+	json_gen_kv_int(g, "run_mem_mb", (long long)L.c.run_mem_mb);
+	json_gen_kv_int(g, "run_nproc", (long long)L.c.run_nproc);
+	json_gen_kv_int(g, "run_fsize_mb", (long long)L.c.run_fsize_mb);
+	json_gen_kv_int(g, "run_nofile", (long long)L.c.run_nofile);
+	json_gen_kv_int(g, "run_log_max", (long long)L.c.run_log_max);
+	json_gen_kv_int(g, "run_max_attempts",
+	    (long long)L.c.run_max_attempts);
+	json_gen_kv_int(g, "run_poll_s", (long long)L.c.run_poll_s);
+	json_gen_kv_str(g, "runner_dir", L.runner_dir);
+	json_gen_kv_str(g, "owner", L.sched_id);
+	/* The api listens on bind_address; a wildcard is reached on the
+	 * loopback. */
+	host = L.c.bind_address;
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 ||
+	    host[0] == '\0')
+		host = "127.0.0.1";
+	(void)snprintf(url, sizeof(url), strchr(host, ':') != NULL ?
+	    "http://[%s]:%llu/" : "http://%s:%llu/", host,
+	    (unsigned long long)L.c.api_port);
+	json_gen_kv_str(g, "api_url", url);
+	(void)snprintf(ns, sizeof(ns), "%s:%llu", L.c.ns_host,
+	    (unsigned long long)L.c.ns_port);
+	json_gen_kv_str(g, "ns", ns);
+	b64len = sodium_base64_ENCODED_LEN(L.runnerbpflen,
+	    sodium_base64_VARIANT_ORIGINAL);
+	if ((b64 = malloc(b64len)) == NULL)
+		fatal("malloc");
+	(void)sodium_bin2base64(b64, b64len, L.runnerbpf, L.runnerbpflen,
+	    sodium_base64_VARIANT_ORIGINAL);
+	json_gen_kv_str(g, "runner_bpf", b64);
+	free(b64);
+}
+
 /* The start-up document of sandbox.h for service s. */
 static char *
 start_doc(const struct service *s, size_t *len)
@@ -468,7 +523,30 @@ start_doc(const struct service *s, size_t *len)
 		(void)yajl_gen_array_open(g);
 		for (i = 0; i < s->prof.nlandlock; i++)
 			json_gen_cstr(g, s->prof.landlock_ro[i]);
+		if (s->id == SVC_SCHEDULER)
+			json_gen_cstr(g, L.runner_dir);
 		(void)yajl_gen_array_close(g);
+	}
+	if (s->id == SVC_SCHEDULER) {
+		uint16_t	ports[CONF_RUN_PORTS_MAX];
+		int		n, i;
+
+		/* Workflow runs reach the REST API, the nameserver and the
+		 * ports configured (job managers), and may bind an
+		 * ephemeral port (their Pyro daemon); nothing else. */
+		json_gen_cstr(g, "landlock_net");
+		(void)yajl_gen_map_open(g);
+		json_gen_cstr(g, "connect");
+		(void)yajl_gen_array_open(g);
+		(void)yajl_gen_integer(g, (long long)L.c.api_port);
+		(void)yajl_gen_integer(g, (long long)L.c.ns_port);
+		n = conf_ports(L.c.run_net_ports, ports, CONF_RUN_PORTS_MAX);
+		for (i = 0; i < n; i++)
+			(void)yajl_gen_integer(g, ports[i]);
+		(void)yajl_gen_array_close(g);
+		json_gen_cstr(g, "bind_ephemeral");
+		(void)yajl_gen_bool(g, 1);
+		(void)yajl_gen_map_close(g);
 	}
 	json_gen_cstr(g, "debug");
 	(void)yajl_gen_bool(g, L.c.debug != 0);
@@ -578,6 +656,7 @@ start_doc(const struct service *s, size_t *len)
 		    (long long)L.c.inspect_timeout_s);
 		json_gen_kv_int(g, "inspect_max_bytes",
 		    (long long)L.c.inspect_max_bytes);
+		sched_doc(g);
 		break;
 	case SVC_VPN:
 		/* "dump": fd 0 is vpn_dump_file (start_service opens it);
@@ -906,6 +985,8 @@ lock_persistent(void)
 	return 0;
 }
 
+static void	sched_owner(void);
+
 /* Where the service binaries (next to ours) and the policies are. */
 static void
 find_dirs(void)
@@ -924,6 +1005,53 @@ find_dirs(void)
 	    sizeof(L.policy_dir) || strlcat(L.policy_dir, "/../policy",
 	    sizeof(L.policy_dir)) >= sizeof(L.policy_dir))
 		fatalx("policy directory path too long");
+	/* The runner: next to the policies unless configured. */
+	if (L.c.runner_dir[0] != '\0')
+		(void)strlcpy(L.runner_dir, L.c.runner_dir,
+		    sizeof(L.runner_dir));
+	else {
+		char	p[PATH_MAX + 16];
+
+		(void)snprintf(p, sizeof(p), "%s/../runner", L.exedir);
+		if (realpath(p, L.runner_dir) == NULL)
+			(void)strlcpy(L.runner_dir, p, sizeof(L.runner_dir));
+	}
+	sched_owner();
+}
+
+/*
+ * The scheduler's claim owner: scheduler_id, or this host's name and a
+ * digest of the persistent directory, so two nodes sharing one database
+ * never take each other's executions for their own (and one node keeps
+ * its name across restarts, which crash recovery relies on).
+ */
+static void
+sched_owner(void)
+{
+	unsigned char	 h[4];
+	char		 host[64], dir[PATH_MAX];
+	size_t		 i;
+
+	if (L.c.scheduler_id[0] != '\0') {
+		(void)strlcpy(L.sched_id, L.c.scheduler_id,
+		    sizeof(L.sched_id));
+		return;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)strlcpy(host, "host", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] != '\0'; i++)
+		if (strchr("._-", host[i]) == NULL &&
+		    !((host[i] >= 'a' && host[i] <= 'z') ||
+		    (host[i] >= 'A' && host[i] <= 'Z') ||
+		    (host[i] >= '0' && host[i] <= '9')))
+			host[i] = '_';
+	if (realpath(L.c.persistent, dir) == NULL)
+		(void)strlcpy(dir, L.c.persistent, sizeof(dir));
+	(void)crypto_generichash(h, sizeof(h), (const unsigned char *)dir,
+	    strlen(dir), NULL, 0);
+	(void)snprintf(L.sched_id, sizeof(L.sched_id), "%.40s:%02x%02x%02x%02x",
+	    host, h[0], h[1], h[2], h[3]);
 }
 
 /*

@@ -43,7 +43,7 @@ def describe(exc):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         fail("inspector: usage")
     modname = sys.argv[1]
     import site
@@ -58,6 +58,17 @@ def main():
     # ".", not the absolute path: the directories above the work
     # directory need not be searchable by the scheduler's user.
     sys.path.insert(0, ".")
+    # No mupif installed: the runner's minimal stand-in (same as runs get).
+    if len(sys.argv) == 3:
+        try:
+            import mupif  # noqa: F401
+        except ImportError:
+            import importlib.util
+            spec = importlib.util.spec_from_file_location("mupif",
+                                                          sys.argv[2])
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules["mupif"] = mod
+            spec.loader.exec_module(mod)
     import importlib
     import json
     try:

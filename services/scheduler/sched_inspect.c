@@ -34,7 +34,7 @@
 
 #define CHILD_FSIZE	(16ULL * 1024 * 1024)	/* files it writes itself */
 #define CHILD_NOFILE	64
-#define RM_DEPTH	8
+#define RM_DEPTH	64	/* runs may make directories */
 
 /* Remove dir (a name in dfd) and what is in it, at most RM_DEPTH deep.
  * The child cannot make directories (its Landlock layer), so this only
@@ -84,7 +84,9 @@ sched_cleanup_all(void)
 		return;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "inspect-", 8) == 0) {
+		if (strncmp(de->d_name, "inspect-", 8) == 0 ||
+		    strncmp(de->d_name, "run-", 4) == 0 ||
+		    strncmp(de->d_name, "log-", 4) == 0) {
 			if (rm_tree(dirfd(d), de->d_name, 0) == -1)
 				log_warn("cannot remove %s", de->d_name);
 			else
@@ -93,6 +95,12 @@ sched_cleanup_all(void)
 	(void)closedir(d);
 	if (n > 0)
 		log_info("removed %d directories left by an earlier run", n);
+}
+
+int
+sched_rm_tree(int dfd, const char *name)
+{
+	return rm_tree(dfd, name, 0);
 }
 
 static void
@@ -110,7 +118,7 @@ child(const struct sched_conf *c, const struct inspection *ins, int out,
 {
 	struct rlimit	 rl;
 	char		 modname[SCHED_MAIN_MAX + 1], home[4200], msg[512];
-	char		*argv[8], *envp[6];
+	char		*argv[9], *envp[6], standin[300];
 	size_t		 ml;
 	int		 s, n;
 
@@ -156,6 +164,8 @@ child(const struct sched_conf *c, const struct inspection *ins, int out,
 	memcpy(modname, ins->main, ml);
 	modname[ml] = '\0';
 	(void)snprintf(home, sizeof(home), "HOME=%s/%s", c->jail, ins->dir);
+	(void)snprintf(standin, sizeof(standin), "%s/mupif_standin.py",
+	    c->runner_dir);
 	argv[0] = (char *)"python3";
 	argv[1] = (char *)"-I";		/* no PYTHON* variables, no user site */
 	argv[2] = (char *)"-S";		/* site: the inspector adds it */
@@ -163,7 +173,8 @@ child(const struct sched_conf *c, const struct inspection *ins, int out,
 	argv[4] = (char *)"-c";
 	argv[5] = (char *)sched_inspect_py;
 	argv[6] = modname;
-	argv[7] = NULL;
+	argv[7] = standin;
+	argv[8] = NULL;
 	envp[0] = (char *)"PATH=/usr/bin:/bin";
 	envp[1] = (char *)"LANG=C.UTF-8";
 	envp[2] = (char *)"TZ=UTC0";

@@ -152,6 +152,81 @@ op_inspect(struct msg *m)
 	yajl_tree_free(req);
 }
 
+/* {"_id": hex24[, "n": int]} of sched.cancel and sched.livelog. */
+static int
+id_req(struct msg *m, char id[25], long long *n)
+{
+	static const char *const keys[] = { "_id", "n", NULL };
+	yajl_val	 req;
+	const char	*s, *bad;
+	char		 err[128];
+	int		 rc = -1;
+
+	if ((req = json_parse(m->data, m->datalen, 1024, 2, err,
+	    sizeof(err))) == NULL)
+		return -1;
+	s = json_get_str(req, "_id");
+	if (json_only_keys(req, keys, &bad) == 0 && util_hex24(s) &&
+	    (n == NULL || json_get(req, "n") == NULL ||
+	    json_get_int(req, "n", n) == 0)) {
+		(void)strlcpy(id, s, 25);
+		rc = 0;
+	}
+	yajl_tree_free(req);
+	return rc;
+}
+
+static void
+op_livelog(struct msg *m)
+{
+	yajl_gen	g;
+	char		id[25];
+	long long	n = 0;
+
+	if (id_req(m, id, &n) == -1) {
+		reply_detail(m, MST_BADREQ, "sched.livelog: expected {\"_id\": "
+		    "execution id, \"n\": lines}");
+		return;
+	}
+	if ((g = json_gen_new()) == NULL)
+		fatal("yajl_gen_alloc");
+	if (sched_loop_livelog(id, n, g) == -1)
+		reply_detail(m, MST_NOTFOUND, "this scheduler does not run "
+		    "that execution");
+	else
+		reply_gen(m, g);
+	yajl_gen_free(g);
+}
+
+static void
+op_cancel(struct msg *m)
+{
+	char id[25];
+
+	if (id_req(m, id, NULL) == -1) {
+		reply_detail(m, MST_BADREQ, "sched.cancel: expected {\"_id\": "
+		    "execution id}");
+		return;
+	}
+	if (sched_loop_cancel(id)) {
+		log_info("execution %s: cancel asked; killing its sandbox", id);
+		bchan_reply(&S.bc, m, MST_OK, "{\"ok\":true}", 11);
+	} else
+		bchan_reply(&S.bc, m, MST_OK, "{\"ok\":false}", 12);
+}
+
+static void
+op_stats(struct msg *m)
+{
+	yajl_gen g;
+
+	if ((g = json_gen_new()) == NULL)
+		fatal("yajl_gen_alloc");
+	sched_loop_stats(g);
+	reply_gen(m, g);
+	yajl_gen_free(g);
+}
+
 static void
 serve(struct msg *m)
 {
@@ -161,6 +236,19 @@ serve(struct msg *m)
 		break;
 	case MSG_SCHED_INSPECT:
 		op_inspect(m);
+		break;
+	case MSG_SCHED_WAKE:
+		sched_loop_wake();
+		bchan_reply(&S.bc, m, MST_OK, "{\"ok\":true}", 11);
+		break;
+	case MSG_SCHED_LIVELOG:
+		op_livelog(m);
+		break;
+	case MSG_SCHED_CANCEL:
+		op_cancel(m);
+		break;
+	case MSG_SCHED_STATS:
+		op_stats(m);
 		break;
 	default:
 		reply_detail(m, MST_BADREQ, "unknown operation");
@@ -213,7 +301,47 @@ load_conf(struct sandbox *sb)
 	NUM("inspect_mem_mb", mem_mb, 16);
 	NUM("inspect_timeout_s", timeout_s, 1);
 	NUM("inspect_max_bytes", max_bytes, 1);
+	NUM("run_slots", run_slots, 0);
+	NUM("run_timeout_s", run_timeout_s, 1);
+	NUM("run_cpu_s", run_cpu_s, 1);
+	NUM("run_mem_mb", run_mem_mb, 16);
+	NUM("run_nproc", run_nproc, 1);
+	NUM("run_fsize_mb", run_fsize_mb, 1);
+	NUM("run_nofile", run_nofile, 16);
+	NUM("run_log_max", run_log_max, 4096);
+	NUM("run_max_attempts", run_max_attempts, 1);
+	NUM("run_poll_s", run_poll_s, 1);
 #undef NUM
+	if (S.c.run_slots > SCHED_SLOTS_MAX)
+		fatalx("start-up document: run_slots above %d",
+		    SCHED_SLOTS_MAX);
+#define STR(k, f) do {							\
+	if ((s = json_get_str(sb->config, k)) == NULL ||		\
+	    strlcpy(S.c.f, s, sizeof(S.c.f)) >= sizeof(S.c.f))		\
+		fatalx("start-up document: bad " k);			\
+} while (0)
+	STR("runner_dir", runner_dir);
+	STR("owner", owner);
+	STR("api_url", api_url);
+	STR("ns", ns);
+#undef STR
+	if (S.c.owner[0] == '\0' || S.c.runner_dir[0] != '/')
+		fatalx("start-up document: bad owner or runner_dir");
+	if ((s = json_get_str(sb->config, "runner_bpf")) == NULL)
+		fatalx("start-up document: no runner_bpf");
+	{
+		size_t	blen = strlen(s), bin;
+
+		if ((S.c.runner_bpf = malloc(blen)) == NULL)
+			fatal("malloc");
+		if (sodium_base642bin(S.c.runner_bpf, blen, s, blen, NULL,
+		    &bin, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    bin == 0 || bin % 8 != 0 || bin / 8 > 4096)
+			fatalx("start-up document: bad runner_bpf");
+		S.c.runner_bpflen = bin;
+	}
+	S.c.nconnect = sb->nconnect;
+	memcpy(S.c.connect, sb->connect, sizeof(S.c.connect));
 	if (strlcpy(S.c.jail, sb->chroot, sizeof(S.c.jail)) >=
 	    sizeof(S.c.jail))
 		fatalx("start-up document: jail path too long");
@@ -222,19 +350,24 @@ load_conf(struct sandbox *sb)
 		memcpy(S.c.ro[i], sb->ro[i], SANDBOX_RO_LEN);
 }
 
+#define NPFD	(1 + 2 * SCHED_MAX_CHILDREN + 2 * SCHED_SLOTS_MAX)
+
 int
 main(int argc, char *argv[])
 {
 	struct sandbox	 sb;
-	struct pollfd	 pfd[1 + 2 * SCHED_MAX_CHILDREN];
-	struct inspection *who[1 + 2 * SCHED_MAX_CHILDREN];
+	struct pollfd	 pfd[NPFD];
+	struct inspection *who[NPFD];
+	struct run	*rwho[NPFD];
 	struct msg	 m;
 	size_t		 i;
-	int		 n, k, timeout;
+	int		 n, k, nins, timeout;
 	int64_t		 now;
 
 	(void)argc;
 	(void)argv;
+	if (sodium_init() == -1)
+		fatalx("sodium_init");
 	sandbox_start(&sb, "scheduler");
 	load_conf(&sb);
 	if (!sb.landlock && sb.privileged)
@@ -242,8 +375,6 @@ main(int argc, char *argv[])
 		    "inspected code would run unconfined by the filesystem");
 	if (bchan_init(&S.bc, FD_BROKER) == -1)
 		fatal("bchan_init");
-	if (sodium_init() == -1)
-		fatalx("sodium_init");
 	if (signal(SIGTERM, on_term) == SIG_ERR ||
 	    signal(SIGINT, SIG_IGN) == SIG_ERR ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -252,16 +383,18 @@ main(int argc, char *argv[])
 	sched_cleanup_all();
 	sandbox_seal(&sb);
 	sandbox_free(&sb);
-	bchan_ready(&S.bc, "inspect");
+	bchan_ready(&S.bc, "inspect, run");
 	log_info("serving workflow inspections with %s (cpu %lld s, memory "
 	    "%lld MiB, time %lld s)", S.c.python, S.c.cpu_s, S.c.mem_mb,
 	    S.c.timeout_s);
+	sched_loop_init(&S.c, &S.bc);
 
 	while (!S.quit) {
 		n = 0;
 		pfd[n].fd = FD_BROKER;
 		pfd[n].events = POLLIN;
-		who[n++] = NULL;
+		who[n] = NULL;
+		rwho[n++] = NULL;
 		timeout = 1000;
 		now = util_mono_ms();
 		for (i = 0; i < SCHED_MAX_CHILDREN; i++) {
@@ -273,11 +406,13 @@ main(int argc, char *argv[])
 			if (ins->outfd != -1) {
 				pfd[n].fd = ins->outfd;
 				pfd[n].events = POLLIN;
+				rwho[n] = NULL;
 				who[n++] = ins;
 			}
 			if (ins->errfd != -1) {
 				pfd[n].fd = ins->errfd;
 				pfd[n].events = POLLIN;
+				rwho[n] = NULL;
 				who[n++] = ins;
 			}
 			left = ins->deadline - now;
@@ -290,6 +425,11 @@ main(int argc, char *argv[])
 			    timeout > 20)
 				timeout = 20;
 		}
+		nins = n;
+		k = sched_loop_fds(pfd + n, rwho + n, NPFD - n, &timeout);
+		for (i = 0; i < (size_t)k; i++)
+			who[n + (int)i] = NULL;
+		n += k;
 		if (bchan_queued(&S.bc) > 0)
 			timeout = 0;
 		if (poll(pfd, (nfds_t)n, timeout) == -1) {
@@ -297,9 +437,14 @@ main(int argc, char *argv[])
 				continue;
 			fatal("poll");
 		}
-		for (k = 1; k < n; k++)
-			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+		for (k = 1; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (k < nins)
 				sched_inspect_read(who[k], pfd[k].fd);
+			else
+				sched_loop_read(rwho[k], pfd[k].fd);
+		}
 		now = util_mono_ms();
 		for (i = 0; i < SCHED_MAX_CHILDREN; i++) {
 			struct inspection *ins = &S.ins[i];
@@ -325,6 +470,7 @@ main(int argc, char *argv[])
 			if (m.fd != -1)
 				(void)close(m.fd);
 		}
+		sched_loop_step();
 	}
 	for (i = 0; i < SCHED_MAX_CHILDREN; i++)
 		if (S.ins[i].used) {
@@ -333,6 +479,7 @@ main(int argc, char *argv[])
 				(void)usleep(10000);
 			finish(&S.ins[i]);
 		}
+	sched_loop_stop();
 	log_info("exiting");
 	return 0;
 }

@@ -59,14 +59,69 @@ int	sched_zip_extract(const void *data, size_t len, const char *mainname,
 int	sched_meta_build(const char *out, size_t len, const char *modname,
 	    yajl_gen g, int *incomplete, char *err, size_t errlen) WUR;
 
+#define SCHED_PATH_MAX		4096
+#define SCHED_SLOTS_MAX		64
+#define SCHED_RING		1000	/* live-log lines kept per run */
+#define SCHED_LINE_MAX		4096	/* a longer line is split */
+#define SCHED_REASON_MAX	512
+
 /* sched_inspect.c */
 struct sched_conf {
 	char		 python[256];
 	long long	 cpu_s, mem_mb, timeout_s, max_bytes;
-	char		 jail[4096];	/* absolute, our cwd */
+	char		 jail[SCHED_PATH_MAX];	/* absolute, our cwd */
 	size_t		 nro;
 	char		 ro[SANDBOX_MAX_RO][SANDBOX_RO_LEN];
+	/* The scheduling loop. */
+	long long	 run_slots, run_timeout_s, run_cpu_s, run_mem_mb;
+	long long	 run_nproc, run_fsize_mb, run_nofile, run_log_max;
+	long long	 run_max_attempts, run_poll_s;
+	char		 runner_dir[256];
+	char		 owner[65];
+	char		 api_url[320];
+	char		 ns[160];
+	uint8_t		*runner_bpf;
+	size_t		 runner_bpflen;
+	size_t		 nconnect;
+	uint16_t	 connect[SANDBOX_LL_MAX_PORTS];
 };
+
+/* One execution being run (sched_run.c, sched_loop.c). */
+struct run {
+	int		 used;
+	char		 id[25];		/* execution */
+	char		 runid[33];		/* this attempt */
+	char		 wid[SCHED_WID_MAX + 1];
+	char		 dir[48];		/* run-<runid>, under the jail */
+	char		 logname[48];		/* log-<runid>, under the jail */
+	long long	 cpu_s, timeout_s;
+	long long	 attempts;		/* after this start */
+	pid_t		 pid;			/* PID 1 of its namespace */
+	int		 outfd, stfd, logfd;	/* -1 when closed */
+	uint64_t	 logbytes;
+	int		 log_over;
+	char		*ring[SCHED_RING];
+	size_t		 ring_head, ring_n;
+	char		 part[SCHED_LINE_MAX];
+	size_t		 partlen;
+	int64_t		 started_ms, deadline;	/* monotonic */
+	int64_t		 started_wall;		/* seconds */
+	int		 killed;		/* by us: reason says why */
+	char		 reason[SCHED_REASON_MAX];
+	int		 have_status, wstatus;	/* the runner's */
+	int		 reaped, initstatus;
+};
+
+/* sched_run.c */
+int	sched_run_start(const struct sched_conf *, struct run *, char *err,
+	    size_t errlen) WUR;
+void	sched_run_read(const struct sched_conf *, struct run *, int fd);
+void	sched_run_kill(struct run *, const char *reason);
+/* 1 once PID 1 is reaped and both pipes are closed. */
+int	sched_run_done(struct run *);
+void	sched_ring_push(struct run *, const char *, size_t);
+void	sched_ring_free(struct run *);
+const char *sched_ring_last(const struct run *);
 
 struct inspection {
 	int		 used;
@@ -86,8 +141,10 @@ struct inspection {
 	int		 reaped;
 };
 
-/* Remove leftovers of earlier runs (inspect-* in the cwd). */
+/* Remove leftovers of earlier runs (inspect-*, run-*, log-* in the cwd). */
 void	sched_cleanup_all(void);
+/* Remove name (in dfd) and what is in it (at most 64 levels deep). */
+int	sched_rm_tree(int dfd, const char *name);
 /*
  * Unpack the upload (memfd) for mainname and start the inspector.  0 with
  * the child running (ins filled); -1 with a one-line reason in err (bad
@@ -109,6 +166,28 @@ int	sched_inspect_done(struct inspection *);
  */
 int	sched_inspect_finish(const struct sched_conf *, struct inspection *,
 	    yajl_gen g, char *detail, size_t detaillen);
+
+/* sched_loop.c */
+struct bchan;
+struct pollfd;
+/* Load statistics, recover what this owner left behind. */
+void	sched_loop_init(const struct sched_conf *, struct bchan *);
+/* The runs' descriptors into pfd/who (at most max); lowers *timeout to
+ * the next deadline or poll.  Returns how many were added. */
+int	sched_loop_fds(struct pollfd *, struct run **who, int max,
+	    int *timeout);
+void	sched_loop_read(struct run *, int fd);
+/* Deadlines, ended runs, claims; call after every poll. */
+void	sched_loop_step(void);
+void	sched_loop_wake(void);
+/* 1 if it ran here (and is being killed), 0 if not ours. */
+int	sched_loop_cancel(const char *id);
+/* The last n lines (all if n <= 0) as a JSON array; -1 if not ours. */
+int	sched_loop_livelog(const char *id, long long n, yajl_gen);
+/* {"owner", "stats": old format, "raw": SchedulerStat}. */
+void	sched_loop_stats(yajl_gen);
+/* Kill every run, record them, write statistics. */
+void	sched_loop_stop(void);
 
 /* inspect_script.c: services/scheduler/inspect_workflow.py, NUL-ended. */
 extern const char sched_inspect_py[];
