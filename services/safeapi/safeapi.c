@@ -12,15 +12,22 @@
  * This slice serves GET /status2/ with the original's JSON shape
  * (spec/web-and-monitor.md C.2): "dms" is "OK" only when the db answered
  * through the broker, "nameserver" only when the nameserver did, and
- * "scheduler" only when at least one registered scheduler answered
- * getStatistics() in the nameserver's round (ns.schedulers).  GET
- * /ns-status2/, /jobmans-status2/ and /scheduler-status2/ come from the
- * nameserver (ns.list, ns.jobmans, ns.schedulers).  Answers are cached
- * for status_cache_ms with a weak ETag; If-None-Match receives 304.
- * Never a 500 because a dependency is down.
+ * "scheduler" when the node's own scheduler answers sched.ping through
+ * the broker or, failing that, when at least one registered scheduler
+ * answered getStatistics() in the nameserver's round (ns.schedulers).
+ * GET /scheduler-status2/ is the node's own scheduler first (its
+ * sched.stats, checked value by value and rewritten as a SchedulerInfo;
+ * null when it does not answer), then the registered schedulers of
+ * ns.schedulers.  GET /ns-status2/ and /jobmans-status2/ come from the
+ * nameserver (ns.list, ns.jobmans).  The scheduler's answers are
+ * semi-trusted (it runs beside user code): no key of theirs is passed
+ * on.  Answers are cached for status_cache_ms with a weak ETag;
+ * If-None-Match receives 304.  Never a 500 because a dependency is down.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -198,6 +205,349 @@ any_scheduler(yajl_val arr)
 	return 0;
 }
 
+/*
+ * The node's own scheduler (issue 6 item 7): sched.stats through the
+ * broker, {"owner", "stats": getStatistics()'s old format, "raw"}.  The
+ * scheduler runs beside user code: its answer is semi-trusted.  Every
+ * value copied is checked first (type, range, length, characters) into
+ * struct own_sched, whose strings are borrowed from the parsed tree; the
+ * SchedulerInfo element is then written from that struct alone, so no
+ * key the scheduler adds ("raw" among them) is ever passed on, and a
+ * half-checked answer never reaches the generator.  Anything out of
+ * shape makes the element null (logged).
+ */
+#define OWN_HIST	48	/* hourly buckets, exactly */
+#define OWN_NHIST	4	/* the integer histograms */
+#define OWN_LAST_MAX	5	/* lastJobs entries (mupifDB keeps 5) */
+#define OWN_OWNER_MAX	64	/* the scheduler's owner id (owner[65]) */
+#define OWN_ID_MAX	64	/* weid */
+#define OWN_WID_MAX	256	/* wid */
+#define OWN_STATUS_MAX	32	/* status */
+#define OWN_TIME_MAX	40	/* started, finished (ISO 8601) */
+#define OWN_COUNT_MIN	(-2147483647LL - 1)	/* scheduledTasks may go */
+#define OWN_COUNT_MAX	2147483647LL		/* negative in mupifDB */
+#define OWN_NUM_MAX	1e15	/* |currentLoad|, |load48[i]| */
+
+/* Character classes of the strings kept. */
+#define OWN_C_TEXT	0	/* printable: no C0 control, no DEL */
+#define OWN_C_WORD	1	/* [A-Za-z0-9._:@-] */
+#define OWN_C_TIME	2	/* [0-9T:.+Z-] and space */
+
+struct own_exec {
+	const char	*weid, *wid, *status, *started;
+	const char	*finished;	/* NULL: null */
+};
+
+struct own_sched {
+	const char	*owner;
+	long long	 running, scheduled, processed, finished, failed;
+	double		 load;
+	long long	 hist[OWN_NHIST][OWN_HIST];
+	double		 load48[OWN_HIST];
+	struct own_exec	 last[OWN_LAST_MAX];
+	size_t		 nlast;
+};
+
+/* An integer in OWN_COUNT_MIN..OWN_COUNT_MAX. */
+static int
+own_count(yajl_val v, long long *out)
+{
+	if (v == NULL || !YAJL_IS_INTEGER(v) ||
+	    YAJL_GET_INTEGER(v) < OWN_COUNT_MIN ||
+	    YAJL_GET_INTEGER(v) > OWN_COUNT_MAX)
+		return -1;
+	*out = YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+/* A number (an int in practice), finite, at most OWN_NUM_MAX in size. */
+static int
+own_number(yajl_val v, double *out)
+{
+	double d;
+
+	if (v == NULL)
+		return -1;
+	if (YAJL_IS_INTEGER(v))
+		d = (double)YAJL_GET_INTEGER(v);
+	else if (YAJL_IS_DOUBLE(v))
+		d = YAJL_GET_DOUBLE(v);
+	else
+		return -1;
+	if (!isfinite(d) || d > OWN_NUM_MAX || d < -OWN_NUM_MAX)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/* A string of 1..max bytes of class cls (the parser checked UTF-8 and
+ * refused NUL); the tree's own, or NULL. */
+static const char *
+own_str(yajl_val v, size_t max, int cls)
+{
+	const unsigned char	*p;
+	const char		*s;
+	size_t			 len;
+
+	if (v == NULL || !YAJL_IS_STRING(v) || (s = YAJL_GET_STRING(v)) ==
+	    NULL || (len = strnlen(s, max + 1)) == 0 || len > max)
+		return NULL;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		int c = *p;
+
+		switch (cls) {
+		case OWN_C_WORD:
+			if (!(c < 0x80 && (isalnum(c) ||
+			    strchr("._:@-", c) != NULL)))
+				return NULL;
+			break;
+		case OWN_C_TIME:
+			if (!(c < 0x80 && (isdigit(c) ||
+			    strchr("T:.+Z- ", c) != NULL)))
+				return NULL;
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				return NULL;
+			break;
+		}
+	}
+	return s;
+}
+
+/* An array of exactly n elements, or NULL. */
+static yajl_val
+own_array(yajl_val v, size_t n)
+{
+	if (v == NULL || !YAJL_IS_ARRAY(v) || YAJL_GET_ARRAY(v)->len != n)
+		return NULL;
+	return v;
+}
+
+/* One of lastJobs: [weid, wid, status, started, finished|null]. */
+static int
+own_exec(yajl_val v, struct own_exec *x)
+{
+	yajl_val *it;
+
+	if ((v = own_array(v, 5)) == NULL)
+		return -1;
+	it = YAJL_GET_ARRAY(v)->values;
+	if ((x->weid = own_str(it[0], OWN_ID_MAX, OWN_C_WORD)) == NULL ||
+	    (x->wid = own_str(it[1], OWN_WID_MAX, OWN_C_TEXT)) == NULL ||
+	    (x->status = own_str(it[2], OWN_STATUS_MAX, OWN_C_WORD)) ==
+	    NULL ||
+	    (x->started = own_str(it[3], OWN_TIME_MAX, OWN_C_TIME)) == NULL)
+		return -1;
+	x->finished = NULL;
+	if (!YAJL_IS_NULL(it[4]) && (x->finished = own_str(it[4],
+	    OWN_TIME_MAX, OWN_C_TIME)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Check a sched.stats answer (the parsed object) into o: 0, or -1 with
+ * the first problem in why. */
+static int
+own_sched_check(yajl_val top, struct own_sched *o, const char **why)
+{
+	static const char *const counters[] = {
+		"runningTasks", "scheduledTasks", "processedTasks",
+		"finishedTasks", "failedTasks"
+	};
+	static const char *const hists[OWN_NHIST] = {
+		"pooledTasks48", "processedTasks48", "finishedTasks48",
+		"failedTasks48"
+	};
+	long long	*cdst[5];
+	yajl_val	 st, l;
+	size_t		 i, k;
+
+	memset(o, 0, sizeof(*o));
+	*why = "the answer is not an object";
+	if (top == NULL || !YAJL_IS_OBJECT(top))
+		return -1;
+	*why = "bad owner";
+	if ((o->owner = own_str(json_get(top, "owner"), OWN_OWNER_MAX,
+	    OWN_C_TEXT)) == NULL)
+		return -1;
+	*why = "stats is not an object";
+	if ((st = json_get(top, "stats")) == NULL || !YAJL_IS_OBJECT(st))
+		return -1;
+	cdst[0] = &o->running;
+	cdst[1] = &o->scheduled;
+	cdst[2] = &o->processed;
+	cdst[3] = &o->finished;
+	cdst[4] = &o->failed;
+	*why = "a task counter is not a count";
+	for (i = 0; i < 5; i++)
+		if (own_count(json_get(st, counters[i]), cdst[i]) == -1)
+			return -1;
+	*why = "currentLoad is not a number";
+	if (own_number(json_get(st, "currentLoad"), &o->load) == -1)
+		return -1;
+	*why = "a 48-hour histogram is not 48 counts";
+	for (k = 0; k < OWN_NHIST; k++) {
+		if ((l = own_array(json_get(st, hists[k]), OWN_HIST)) == NULL)
+			return -1;
+		for (i = 0; i < OWN_HIST; i++)
+			if (own_count(YAJL_GET_ARRAY(l)->values[i],
+			    &o->hist[k][i]) == -1)
+				return -1;
+	}
+	*why = "load48 is not 48 numbers";
+	if ((l = own_array(json_get(st, "load48"), OWN_HIST)) == NULL)
+		return -1;
+	for (i = 0; i < OWN_HIST; i++)
+		if (own_number(YAJL_GET_ARRAY(l)->values[i], &o->load48[i]) ==
+		    -1)
+			return -1;
+	*why = "lastJobs is not a list of at most 5";
+	if ((l = json_get(st, "lastJobs")) == NULL || !YAJL_IS_ARRAY(l) ||
+	    YAJL_GET_ARRAY(l)->len > OWN_LAST_MAX)
+		return -1;
+	*why = "a lastJobs entry is not [weid, wid, status, started, "
+	    "finished|null] of short strings";
+	for (i = 0; i < YAJL_GET_ARRAY(l)->len; i++)
+		if (own_exec(YAJL_GET_ARRAY(l)->values[i], &o->last[i]) == -1)
+			return -1;
+	o->nlast = i;
+	*why = NULL;
+	return 0;
+}
+
+/* A float as Python's json writes one: "3.0", else the shortest %g that
+ * reads back the same (checked finite by own_number()). */
+static void
+gen_float(yajl_gen g, double d)
+{
+	char	buf[40];
+	int	n = 0, p;
+
+	if (d == (double)(long long)d && d > -1e16 && d < 1e16)
+		n = snprintf(buf, sizeof(buf), "%lld.0", (long long)d);
+	else
+		for (p = 1; p <= 17; p++) {
+			n = snprintf(buf, sizeof(buf), "%.*g", p, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		n = snprintf(buf, sizeof(buf), "0.0");
+	(void)yajl_gen_number(g, buf, (size_t)n);
+}
+
+/* The SchedulerInfo element (spec C.2, the keys in its order) of a
+ * checked answer. */
+static void
+own_sched_gen(yajl_gen g, const struct own_sched *o)
+{
+	static const char *const hists[OWN_NHIST] = {
+		"pooledTasks48", "processedTasks48", "finishedTasks48",
+		"failedTasks48"
+	};
+	char	uri[6 + OWN_OWNER_MAX + 1];
+	size_t	i, k;
+
+	(void)snprintf(uri, sizeof(uri), "local:%s", o->owner);
+	(void)yajl_gen_map_open(g);
+	json_gen_cstr(g, "ns");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_str(g, "name", "mupif.scheduler");
+	json_gen_kv_str(g, "uri", uri);
+	json_gen_cstr(g, "metadata");
+	(void)yajl_gen_array_open(g);
+	json_gen_cstr(g, "type:scheduler");
+	(void)yajl_gen_array_close(g);
+	(void)yajl_gen_map_close(g);
+	json_gen_cstr(g, "numTasks");
+	(void)yajl_gen_map_open(g);
+	json_gen_kv_int(g, "running", o->running);
+	json_gen_kv_int(g, "scheduled", o->scheduled);
+	json_gen_kv_int(g, "processed", o->processed);
+	json_gen_kv_int(g, "finished", o->finished);
+	json_gen_kv_int(g, "failed", o->failed);
+	json_gen_cstr(g, "currentLoad");
+	gen_float(g, o->load);
+	(void)yajl_gen_map_close(g);
+	json_gen_cstr(g, "history");
+	(void)yajl_gen_map_open(g);
+	for (k = 0; k < OWN_NHIST; k++) {
+		json_gen_cstr(g, hists[k]);
+		(void)yajl_gen_array_open(g);
+		for (i = 0; i < OWN_HIST; i++)
+			(void)yajl_gen_integer(g, o->hist[k][i]);
+		(void)yajl_gen_array_close(g);
+	}
+	json_gen_cstr(g, "load48");
+	(void)yajl_gen_array_open(g);
+	for (i = 0; i < OWN_HIST; i++)
+		gen_float(g, o->load48[i]);
+	(void)yajl_gen_array_close(g);
+	(void)yajl_gen_map_close(g);
+	json_gen_cstr(g, "lastExecutions");
+	(void)yajl_gen_array_open(g);
+	for (i = 0; i < o->nlast; i++) {
+		const struct own_exec *x = &o->last[i];
+
+		(void)yajl_gen_map_open(g);
+		json_gen_kv_str(g, "weid", x->weid);
+		json_gen_kv_str(g, "wid", x->wid);
+		json_gen_kv_str(g, "status", x->status);
+		json_gen_kv_str(g, "started", x->started);
+		json_gen_cstr(g, "finished");
+		if (x->finished != NULL)
+			json_gen_cstr(g, x->finished);
+		else
+			(void)yajl_gen_null(g);
+		(void)yajl_gen_map_close(g);
+	}
+	(void)yajl_gen_array_close(g);
+	/* No log tails, ever (as the nameserver's elements). */
+	json_gen_cstr(g, "running");
+	(void)yajl_gen_map_open(g);
+	(void)yajl_gen_map_close(g);
+	(void)yajl_gen_map_close(g);
+}
+
+/*
+ * Write the node's own scheduler's element: its SchedulerInfo from
+ * sched.stats, or null when it does not answer (not running, busy past
+ * call_timeout_ms) or answers out of shape.  1 if it answered well.
+ */
+static int
+gen_own_sched(yajl_gen g)
+{
+	struct own_sched	 o;
+	yajl_val		 v = NULL;
+	const char		*why = NULL;
+	char			*reply = NULL, err[128];
+	size_t			 len = 0;
+	int			 st, ok = 0;
+
+	st = bchan_call(&S.bc, MSG_SCHED_STATS, NULL, "{}", 2,
+	    S.call_timeout_ms, &reply, &len);
+	if (st == MST_OK) {
+		if ((v = json_parse(reply, len, BCHAN_REPLY_MAX, 8, err,
+		    sizeof(err))) == NULL)
+			why = err;
+		else if (own_sched_check(v, &o, &why) == 0)
+			ok = 1;
+		if (!ok)
+			log_warnx("scheduler-status2: unreadable sched.stats: "
+			    "%s", why);
+	} else
+		log_warnx("scheduler-status2: scheduler did not answer: %s",
+		    msg_status_name((unsigned)st));
+	if (ok)
+		own_sched_gen(g, &o);
+	else
+		(void)yajl_gen_null(g);
+	yajl_tree_free(v);
+	free(reply);
+	return ok;
+}
+
 /* /status2/ (spec C.2). */
 static int
 gen_status(yajl_gen g)
@@ -219,14 +569,19 @@ gen_status(yajl_gen g)
 	if (nst != MST_OK)
 		log_warnx("status2: nameserver did not answer: %s",
 		    msg_status_name((unsigned)nst));
-	/* "scheduler": OK when at least one registration tagged
+	/* "scheduler": OK when the node's own scheduler answers sched.ping
+	 * through the broker, or else when at least one registration tagged
 	 * type:scheduler answered getStatistics() in the nameserver's round
-	 * (the original: when one call succeeded).  No nameserver, none
-	 * registered, none reachable, or ns_probe off: "Failed". */
-	scheds = nst == MST_OK ? ns_round(MSG_NS_SCHEDULERS, "status2") :
-	    NULL;
-	sch = any_scheduler(scheds);
-	yajl_tree_free(scheds);
+	 * (the original: when one call succeeded).  Neither (no scheduler
+	 * running, no nameserver, none registered or reachable, ns_probe
+	 * off): "Failed". */
+	sch = bchan_call(&S.bc, MSG_SCHED_PING, NULL, "{}", 2,
+	    S.call_timeout_ms, NULL, NULL) == MST_OK;
+	if (!sch && nst == MST_OK) {
+		scheds = ns_round(MSG_NS_SCHEDULERS, "status2");
+		sch = any_scheduler(scheds);
+		yajl_tree_free(scheds);
+	}
 	(void)yajl_gen_map_open(g);
 	json_gen_kv_str(g, "nameserver", nst == MST_OK ? "OK" : "Failed");
 	json_gen_kv_str(g, "dms", st == MST_OK ? "OK" : "Failed");
@@ -362,17 +717,31 @@ gen_jobmans(yajl_gen g)
 }
 
 /*
- * /scheduler-status2/ (spec C.2): one element per scheduler (registration
- * tagged type:scheduler), {ns, numTasks, history, lastExecutions,
- * running} or null, as the nameserver's ns.schedulers found them (it
- * calls getStatistics(); "running" is always {}: no log tails, never
- * unpickled).  [] when none is registered and when the nameserver does
- * not answer: never a 500.
+ * /scheduler-status2/ (spec C.2): an array of SchedulerInfo {ns,
+ * numTasks, history, lastExecutions, running} or null.  The first
+ * element is the node's own scheduler, from its sched.stats through the
+ * broker (gen_own_sched(): ns {"mupif.scheduler", "local:<owner>",
+ * ["type:scheduler"]}; null when it does not answer).  Then one element
+ * per registration tagged type:scheduler, as the nameserver's
+ * ns.schedulers found them (it calls getStatistics(); none when none is
+ * registered or the nameserver does not answer).  "running" is always
+ * {}: no log tails, never unpickled.  Never a 500.
  */
 static int
 gen_scheds(yajl_gen g)
 {
-	return gen_round(g, MSG_NS_SCHEDULERS, "scheduler-status2");
+	yajl_val	arr;
+	size_t		i;
+	int		own;
+
+	(void)yajl_gen_array_open(g);
+	own = gen_own_sched(g);
+	arr = ns_round(MSG_NS_SCHEDULERS, "scheduler-status2");
+	for (i = 0; arr != NULL && i < YAJL_GET_ARRAY(arr)->len; i++)
+		json_gen_val(g, YAJL_GET_ARRAY(arr)->values[i]);
+	(void)yajl_gen_array_close(g);
+	yajl_tree_free(arr);
+	return own && arr != NULL;
 }
 
 /* Regenerate one cached document. */
