@@ -283,6 +283,7 @@ bench: setup bench-build
 	@sh bench/db.sh
 	@sh bench/ns.sh
 	@sh bench/api.sh
+	@sh bench/sched.sh
 
 # schemathesis against the api's OpenAPI document, long: every phase,
 # ST_EXAMPLES examples per operation, a new seed each run (make test runs

@@ -96,6 +96,9 @@ broker_rate = 10000000
 broker_timeout_ms = 10000
 login_rate_user = 1000000
 login_rate_addr = 1000000
+# The scheduled executions stay Pending (the list scenario reads them):
+# this node's scheduler runs nothing.
+run_slots = 0
 CONF
 central() { "$B/mupif-central" --config "$tmp/conf" --persistent "$tmp/p" "$@"; }
 # Not through the function: $! must be the launcher itself.

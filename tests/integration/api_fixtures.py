@@ -5,14 +5,20 @@ them by name (`from api_fixtures import api, base, admin, user`)."""
 import pytest
 
 from api_helpers import (ADMIN, ADMIN_PW, USER, USER_PW, Client, api_url,
-                         new_node, start_api_node)
+                         NO_RUNS, new_node, start_api_node)
 from conftest import require_root
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, request):
     require_root()
-    n = new_node(tmp_path_factory.mktemp(request.module.__name__[-8:]))
+    # A module that sets statuses itself says SCHEDULER_CLAIMS = False:
+    # then its node's scheduler runs nothing (run_slots = 0).
+    conf = ""
+    if not getattr(request.module, "SCHEDULER_CLAIMS", True):
+        conf = NO_RUNS
+    n = new_node(tmp_path_factory.mktemp(request.module.__name__[-8:]),
+                 conf)
     try:
         start_api_node(n)
         yield n

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import CENTRAL, Node
+from conftest import CENTRAL, ROOT, Node
 
 HERE = Path(__file__).resolve().parent
 WORKFLOWS = HERE / "workflows"
@@ -102,6 +102,13 @@ def start_api_node(node, users=True):
 
 def new_node(tmp, extra_conf="", env=None):
     return Node(tmp, extra_conf, env)
+
+
+# A node whose scheduler runs nothing (run_slots = 0): the api tests drive
+# an execution's statuses themselves; a real scheduler, woken at once by
+# PATCH .../schedule (sched.wake), would otherwise take their Pending
+# executions and run them.
+NO_RUNS = "run_slots = 0\n"
 
 
 def mongo_conf(uri, tag=""):

@@ -50,10 +50,12 @@ try {
   const sched = await text("#sched-body");
   for (const s of ["mupif.scheduler", "57", "workflow_13", "6756f0c2a1b2c3d4e5f60718",
                    "Finished", "Running", "3 %"]) check(sched.includes(s), "scheduler shows " + s);
-  check(await page.locator("#sched-body figure.chart svg").count() === 2, "two charts");
+  // Two schedulers: the node's own (through the broker, first) and the
+  // fake one registered in the nameserver; two charts each.
+  check(await page.locator("#sched-body figure.chart svg").count() === 4, "two charts each");
   check(await page.locator("#sched-body figure.chart").first().locator("g.slot").count() === 48,
         "48 hourly slots");
-  check(await page.locator("#sched-body rect.bar.s-pooled").count() === 48, "pooled bars");
+  check(await page.locator("#sched-body rect.bar.s-pooled").count() === 96, "pooled bars");
   check(await page.locator("table.execs tbody tr").count() === 2, "two executions");
   await shot("scheduler.png");
 

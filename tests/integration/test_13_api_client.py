@@ -27,6 +27,9 @@ from api_fixtures import admin, api, base, user  # noqa: F401 (fixtures)
 from conftest import require_root
 
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
+# The executions scheduled here must stay Pending (test_13_51): the
+# scheduler, woken by each schedule call, may not claim them.
+SCHEDULER_CLAIMS = False
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import pytest
 
 from api_helpers import (ADMIN, ADMIN_PW, USER, USER_PW, Client, api_url,
                          const_property, login, mongo_conf, new_node,
-                         start_api_node, write_workflow)
+                         NO_RUNS, start_api_node,
+                         write_workflow)
 from api_models import (Collection, Entity, ExecutionCreated,
                         ExecutionStatistics, IODataItem, LoginAnswer,
                         Status, UploadAnswer, UseCase, Workflow,
@@ -25,7 +26,9 @@ def story_node(request, tmp_path):
     conf = ""
     if request.param == "mongo":
         conf = mongo_conf(request.getfixturevalue("mongo_uri"), "s15")
-    n = new_node(tmp_path / "node", conf)
+    # The story plays the scheduler's part itself: the real one runs
+    # nothing (it is woken by the schedule call).
+    n = new_node(tmp_path / "node", conf + NO_RUNS)
     try:
         start_api_node(n)
         yield n

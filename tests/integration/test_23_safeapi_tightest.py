@@ -80,5 +80,8 @@ def test_23_03_holds_nothing():
              if ln.startswith("safeapi ->")]
     ops = {o.strip().replace("(fd)", "") for ln in rules
            for o in ln.split(":", 1)[1].split(",")}
+    # (sched.ping and sched.stats: the node's own scheduler's liveness and
+    # statistics for /status2/ and /scheduler-status2/, issue 6 item 7.)
     assert ops <= {"execution.count_by_status", "db.ping", "ns.ping",
-                   "ns.list", "ns.jobmans", "ns.schedulers", "vpn.status"}, ops
+                   "ns.list", "ns.jobmans", "ns.schedulers", "vpn.status",
+                   "sched.ping", "sched.stats"}, ops
