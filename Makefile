@@ -176,9 +176,10 @@ $(eval $(call svc_test_rules,api,$(API_LIB_SRCS),services/api))
 $(eval $(call svc_test_rules,auth,$(AUTH_LIB_SRCS),services/auth))
 $(eval $(call svc_test_rules,sched,$(SCHED_LIB_SRCS),services/scheduler))
 $(eval $(call svc_test_rules,vpn,$(VPN_LIB_SRCS),services/vpn))
-# The scheduler carries its Python inspector inside (.incbin).
+# The scheduler carries its Python inspector and runner inside (.incbin).
 $(call obj,services/scheduler/inspect_script.c): \
-    services/scheduler/inspect_workflow.py
+    services/scheduler/inspect_workflow.py runner/mupif_runner.py \
+    runner/mupif_standin.py
 # The nameserver's unit tests get its objects too.
 $(patsubst %,$(BUILD)/tests/%,$(NS_TESTS)): $(BUILD)/tests/%: \
     tests/unit/%.c $(call obj,$(NS_LIB_SRCS)) $(BUILD)/libmupif.a $(HEADERS)

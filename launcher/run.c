@@ -73,7 +73,6 @@ static struct {
 	size_t		 coarselen;
 	uint8_t		*runnerbpf;	/* runner.seccomp, for the scheduler */
 	size_t		 runnerbpflen;
-	char		 runner_dir[PATH_MAX];
 	char		 sched_id[65];
 	int		 ctl;		/* control channel to the broker */
 	int		 sigfd;
@@ -471,7 +470,6 @@ sched_doc(yajl_gen g)
 	json_gen_kv_int(g, "run_max_attempts",
 	    (long long)L.c.run_max_attempts);
 	json_gen_kv_int(g, "run_poll_s", (long long)L.c.run_poll_s);
-	json_gen_kv_str(g, "runner_dir", L.runner_dir);
 	json_gen_kv_str(g, "owner", L.sched_id);
 	/* The api listens on bind_address; a wildcard is reached on the
 	 * loopback. */
@@ -523,8 +521,6 @@ start_doc(const struct service *s, size_t *len)
 		(void)yajl_gen_array_open(g);
 		for (i = 0; i < s->prof.nlandlock; i++)
 			json_gen_cstr(g, s->prof.landlock_ro[i]);
-		if (s->id == SVC_SCHEDULER)
-			json_gen_cstr(g, L.runner_dir);
 		(void)yajl_gen_array_close(g);
 	}
 	if (s->id == SVC_SCHEDULER) {
@@ -1005,17 +1001,6 @@ find_dirs(void)
 	    sizeof(L.policy_dir) || strlcat(L.policy_dir, "/../policy",
 	    sizeof(L.policy_dir)) >= sizeof(L.policy_dir))
 		fatalx("policy directory path too long");
-	/* The runner: next to the policies unless configured. */
-	if (L.c.runner_dir[0] != '\0')
-		(void)strlcpy(L.runner_dir, L.c.runner_dir,
-		    sizeof(L.runner_dir));
-	else {
-		char	p[PATH_MAX + 16];
-
-		(void)snprintf(p, sizeof(p), "%s/../runner", L.exedir);
-		if (realpath(p, L.runner_dir) == NULL)
-			(void)strlcpy(L.runner_dir, p, sizeof(L.runner_dir));
-	}
 	sched_owner();
 }
 

@@ -74,7 +74,6 @@ struct conf {
 	uint64_t	run_max_attempts;	/* then back to Created */
 	uint64_t	run_poll_s;		/* fallback poll period */
 	char		run_net_ports[128];	/* extra TCP ports, "a,b" */
-	char		runner_dir[1024];	/* mupif_runner.py; "": default */
 	char		scheduler_id[65];	/* claim owner; "": host+dir */
 	uint64_t	registration;		/* auth.register allowed */
 	uint64_t	login_rate_user;	/* failed logins/min per user */

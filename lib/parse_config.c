@@ -91,7 +91,6 @@ static const struct ckey {
 	U(run_max_attempts,	"MUPIF_RUN_MAX_ATTEMPTS", 1, 1000),
 	U(run_poll_s,		"MUPIF_RUN_POLL_S", 1, 3600),
 	S(run_net_ports,	"MUPIF_RUN_NET_PORTS"),
-	S(runner_dir,		"MUPIF_RUNNER_DIR"),
 	S(scheduler_id,		"MUPIF_SCHEDULER_ID"),
 	B(registration,		"MUPIF_REGISTRATION"),
 	U(login_rate_user,	"MUPIF_LOGIN_RATE_USER", 0, 1000000),
@@ -462,12 +461,6 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "run_net_ports: must be a list of "
 		    "at most %d TCP ports separated by commas (or empty)",
 		    CONF_RUN_PORTS_MAX);
-		return -1;
-	}
-	if (c->runner_dir[0] != '\0' && (c->runner_dir[0] != '/' ||
-	    strlen(c->runner_dir) >= 128)) {
-		(void)snprintf(err, errlen, "runner_dir: must be an absolute "
-		    "path of fewer than 128 bytes (or empty)");
 		return -1;
 	}
 	if (strspn(c->scheduler_id, "abcdefghijklmnopqrstuvwxyz"

@@ -5,8 +5,8 @@
 #
 # It is not chrooted: the Python it runs needs its interpreter and
 # standard library.  Instead Landlock confines it, and every child, to its
-# own directory (read-write) and the system paths below plus the runner
-# directory (read and execute only): not the database, the audit log, the
+# own directory (read-write) and the system paths below (read and execute
+# only): not the database, the audit log, the
 # nameserver's file, the logs, the configuration or any other persistent
 # data, which are also 0700 directories of other users.  An operator who
 # installs mupif for runner_python outside /usr (a virtualenv in /opt)

@@ -97,6 +97,35 @@ sched_cleanup_all(void)
 		log_info("removed %d directories left by an earlier run", n);
 }
 
+/* Write one file of the runner, read-only. */
+static void
+install_one(int dfd, const char *name, const char *text)
+{
+	int fd;
+
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0444)) == -1 ||
+	    util_write_all(fd, text, strlen(text)) == -1 || close(fd) == -1)
+		fatal("writing %s/%s", SCHED_RUNNER_DIR, name);
+}
+
+void
+sched_install_runner(void)
+{
+	int dfd;
+
+	if (rm_tree(AT_FDCWD, SCHED_RUNNER_DIR, 0) == -1)
+		fatal("removing the old %s", SCHED_RUNNER_DIR);
+	if (mkdirat(AT_FDCWD, SCHED_RUNNER_DIR, 0755) == -1 ||
+	    (dfd = openat(AT_FDCWD, SCHED_RUNNER_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		fatal("making %s", SCHED_RUNNER_DIR);
+	install_one(dfd, "mupif_runner.py", sched_runner_py);
+	install_one(dfd, "mupif_standin.py", sched_standin_py);
+	/* Read-only for runs and inspections by their Landlock layers. */
+	(void)close(dfd);
+}
+
 int
 sched_rm_tree(int dfd, const char *name)
 {
@@ -117,8 +146,9 @@ child(const struct sched_conf *c, const struct inspection *ins, int out,
     int err)
 {
 	struct rlimit	 rl;
+	struct sandbox_ll l;
 	char		 modname[SCHED_MAIN_MAX + 1], home[4200], msg[512];
-	char		*argv[9], *envp[6], standin[300];
+	char		*argv[9], *envp[6], standin[SCHED_PATH_MAX + 64];
 	size_t		 ml;
 	int		 s, n;
 
@@ -140,8 +170,15 @@ child(const struct sched_conf *c, const struct inspection *ins, int out,
 		(void)!write(2, msg, (size_t)n);
 		_exit(127);
 	}
-	if (sandbox_landlock((const char (*)[SANDBOX_RO_LEN])c->ro, c->nro,
-	    ".", SANDBOX_LL_FILES, msg, sizeof(msg) - 1) == -1) {
+	memset(&l, 0, sizeof(l));
+	l.ro = (const char (*)[SANDBOX_RO_LEN])c->ro;
+	l.nro = c->nro;
+	l.rw[0] = ".";
+	l.rw_mode[0] = SANDBOX_LL_FILES;
+	l.rw[1] = c->runner_dir;	/* the mupif stand-in */
+	l.rw_mode[1] = SANDBOX_LL_RO;
+	l.nrw = 2;
+	if (sandbox_landlock_ex(&l, msg, sizeof(msg) - 1) == -1) {
 		(void)strlcat(msg, "\n", sizeof(msg));
 		(void)!write(2, msg, strlen(msg));
 		_exit(127);

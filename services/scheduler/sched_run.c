@@ -108,8 +108,10 @@ runner(const struct sched_conf *c, const struct run *r, int outw)
 	struct sock_fprog	 prog;
 	char			 dir[SCHED_PATH_MAX], home[SCHED_PATH_MAX + 8];
 	char			 tmp[SCHED_PATH_MAX + 16];
-	char			 tok[SCHED_PATH_MAX + 32], script[300];
-	char			 standin[300], url[360], ns[200], err[512];
+	char			 tok[SCHED_PATH_MAX + 32];
+	char			 script[SCHED_PATH_MAX + 64];
+	char			 standin[SCHED_PATH_MAX + 64];
+	char			 url[360], ns[200], err[512];
 	char			*argv[8], *envp[14];
 	int			 s, fd;
 	sigset_t		 none;
@@ -133,7 +135,9 @@ runner(const struct sched_conf *c, const struct run *r, int outw)
 	l.rw_mode[0] = SANDBOX_LL_TREE;
 	l.rw[1] = "/dev/null";
 	l.rw_mode[1] = SANDBOX_LL_RW_FILE;
-	l.nrw = 2;
+	l.rw[2] = c->runner_dir;
+	l.rw_mode[2] = SANDBOX_LL_RO;
+	l.nrw = 3;
 	l.connect = c->connect;
 	l.nconnect = c->nconnect;
 	l.bind_ephemeral = 1;

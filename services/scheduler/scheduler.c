@@ -320,13 +320,12 @@ load_conf(struct sandbox *sb)
 	    strlcpy(S.c.f, s, sizeof(S.c.f)) >= sizeof(S.c.f))		\
 		fatalx("start-up document: bad " k);			\
 } while (0)
-	STR("runner_dir", runner_dir);
 	STR("owner", owner);
 	STR("api_url", api_url);
 	STR("ns", ns);
 #undef STR
-	if (S.c.owner[0] == '\0' || S.c.runner_dir[0] != '/')
-		fatalx("start-up document: bad owner or runner_dir");
+	if (S.c.owner[0] == '\0')
+		fatalx("start-up document: bad owner");
 	if ((s = json_get_str(sb->config, "runner_bpf")) == NULL)
 		fatalx("start-up document: no runner_bpf");
 	{
@@ -345,6 +344,8 @@ load_conf(struct sandbox *sb)
 	if (strlcpy(S.c.jail, sb->chroot, sizeof(S.c.jail)) >=
 	    sizeof(S.c.jail))
 		fatalx("start-up document: jail path too long");
+	(void)snprintf(S.c.runner_dir, sizeof(S.c.runner_dir), "%s/%s",
+	    S.c.jail, SCHED_RUNNER_DIR);
 	S.c.nro = sb->nro;
 	for (i = 0; i < sb->nro; i++)
 		memcpy(S.c.ro[i], sb->ro[i], SANDBOX_RO_LEN);
@@ -381,6 +382,7 @@ main(int argc, char *argv[])
 		fatal("signal");
 	sandbox_jail(&sb);
 	sched_cleanup_all();
+	sched_install_runner();
 	sandbox_seal(&sb);
 	sandbox_free(&sb);
 	bchan_ready(&S.bc, "inspect, run");

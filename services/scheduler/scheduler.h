@@ -76,7 +76,7 @@ struct sched_conf {
 	long long	 run_slots, run_timeout_s, run_cpu_s, run_mem_mb;
 	long long	 run_nproc, run_fsize_mb, run_nofile, run_log_max;
 	long long	 run_max_attempts, run_poll_s;
-	char		 runner_dir[256];
+	char		 runner_dir[SCHED_PATH_MAX + 16];	/* <jail>/runner */
 	char		 owner[65];
 	char		 api_url[320];
 	char		 ns[160];
@@ -189,7 +189,14 @@ void	sched_loop_stats(yajl_gen);
 /* Kill every run, record them, write statistics. */
 void	sched_loop_stop(void);
 
-/* inspect_script.c: services/scheduler/inspect_workflow.py, NUL-ended. */
+/* inspect_script.c: services/scheduler/inspect_workflow.py,
+ * runner/mupif_runner.py and runner/mupif_standin.py, NUL-ended. */
 extern const char sched_inspect_py[];
+extern const char sched_runner_py[];
+extern const char sched_standin_py[];
+/* Where the scheduler writes the runner, read-only, under its directory. */
+#define SCHED_RUNNER_DIR	"runner"
+/* Write the runner files there (at start, after the jail). */
+void	sched_install_runner(void);
 
 #endif /* SCHEDULER_H */

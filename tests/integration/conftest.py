@@ -84,9 +84,6 @@ class Node:
             + extra_conf)
         self.env = dict(os.environ)
         self.env["MUPIF_VPN_NAME"] = "testvpn"
-        # The runner and the mupif stand-in of this tree, whichever build
-        # directory the binaries come from.
-        self.env["MUPIF_RUNNER_DIR"] = str(ROOT / "runner")
         # Services are seccomp-confined: LeakSanitizer's ptrace-based
         # check cannot run in them (unit tests check leaks instead).
         self.env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"

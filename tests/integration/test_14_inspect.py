@@ -83,10 +83,10 @@ def wf(name):
 
 
 def work_dirs(node):
-    """What inspections left in the scheduler's directory (its statistics
-    file is the loop's, not an inspection's)."""
+    """What inspections left in the scheduler's directory (the statistics
+    file and the runner are the loop's, not an inspection's)."""
     return sorted(n for n in os.listdir(node.persist / "scheduler")
-                  if n != "scheduler-stat.json")
+                  if n not in ("scheduler-stat.json", "runner"))
 
 
 def assert_refused(node, main, files, *needles):
