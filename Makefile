@@ -41,9 +41,11 @@ LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
 	   lib/json.c lib/parse_config.c lib/parse_policy.c lib/parse_profile.c \
 	   lib/parse_seccomp.c lib/seccomp_compile.c lib/sandbox.c \
 	   lib/audit.c lib/parse_audit.c lib/bchan.c lib/token.c \
-	   lib/parse_cidr.c lib/ratelimit.c
+	   lib/parse_cidr.c lib/ratelimit.c \
+	   lib/wgkey.c lib/parse_topology.c lib/parse_wgconf.c
 LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
-	   launcher/logs.c launcher/status.c launcher/audit_cmd.c
+	   launcher/logs.c launcher/status.c launcher/audit_cmd.c \
+	   launcher/vpn_cmd.c
 BROKER_SRCS = broker/broker.c
 DB_SRCS	 = services/db/db.c services/db/db_sqlite.c services/db/db_ops.c \
 	   services/db/db_export.c \

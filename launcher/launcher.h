@@ -23,6 +23,8 @@ struct opts {
 	const char	*persistent;	/* --persistent DIR */
 	int		 json;		/* --json (status, audit show) */
 	int		 admin;		/* --admin (user add) */
+	const char	*topology;	/* --topology FILE (vpn) */
+	const char	*netns;		/* --netns NAME (vpn reload) */
 };
 
 enum svc_state { ST_STOPPED, ST_WAITING, ST_RUNNING, ST_FAILED };
@@ -94,5 +96,8 @@ void	 status_write(const char *path, pid_t launcher, int64_t started,
 
 /* audit_cmd.c */
 int	 cmd_audit(const struct opts *, int argc, char **argv);
+
+/* vpn_cmd.c: vpn keys, vpn reload */
+int	 cmd_vpn(const struct opts *, int argc, char **argv);
 
 #endif /* LAUNCHER_H */

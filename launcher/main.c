@@ -4,9 +4,11 @@
  *   mupif-central [--config FILE] [--persistent DIR] COMMAND [ARGS]
  *
  * Commands: run, status, audit verify, audit show, policy, config,
- * db export, db import, user add, help.  Every command takes --config and
- * --persistent with the same meaning; configuration is defaults < config
- * file < environment < command-line flags.
+ * db export, db import, user add, vpn keys, vpn reload, help.  Every
+ * command takes --config and --persistent with the same meaning;
+ * configuration is defaults < config file < environment < command-line
+ * flags.  The vpn commands also take --topology and --netns
+ * (vpn_cmd.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +42,15 @@ static const char usage_text[] =
 "  user add EMAIL [--admin]\n"
 "                      add a REST API user; the password is read from\n"
 "                      standard input (one line, at least 6 characters)\n"
+"  vpn keys --topology FILE\n"
+"                      check a WireGuard topology JSON; make keys for new\n"
+"                      peers only; write the hub config, one config per\n"
+"                      peer and the peer map (docs/vpn.md); never prints\n"
+"                      a key\n"
+"  vpn reload --topology FILE [--netns NAME]\n"
+"                      apply the hub config's peers to the running\n"
+"                      interface with `wg syncconf` (other peers' sessions\n"
+"                      are kept), in network namespace NAME if given\n"
 "  help                this text\n"
 "\n"
 "Options (every command):\n"
@@ -125,6 +136,8 @@ main(int argc, char *argv[])
 		{ "op",		required_argument,	NULL, 'o' },
 		{ "result",	required_argument,	NULL, 'r' },
 		{ "admin",	no_argument,		NULL, 'A' },
+		{ "topology",	required_argument,	NULL, 'T' },
+		{ "netns",	required_argument,	NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts	 o;
@@ -152,6 +165,12 @@ main(int argc, char *argv[])
 		case 'A':
 			o.admin = 1;
 			break;
+		case 'T':
+			o.topology = optarg;
+			break;
+		case 'N':
+			o.netns = optarg;
+			break;
 		case 'S':
 			filters[0] = optarg;
 			break;
@@ -176,6 +195,9 @@ main(int argc, char *argv[])
 	sub[nsub] = NULL;
 	if (help || nsub == 0 || strcmp(sub[0], "help") == 0)
 		usage(help || (nsub > 0 && strcmp(sub[0], "help") == 0) ? 0 : 2);
+	if ((o.topology != NULL || o.netns != NULL) &&
+	    strcmp(sub[0], "vpn") != 0)
+		usage(2);
 
 	if (strcmp(sub[0], "run") == 0) {
 		if (nsub != 1 || filters[0] || filters[1] || filters[2] ||
@@ -224,6 +246,12 @@ main(int argc, char *argv[])
 		    filters[4] || o.json)
 			usage(2);
 		return cmd_user(&o, nsub, sub);
+	}
+	if (strcmp(sub[0], "vpn") == 0) {
+		if (filters[0] || filters[1] || filters[2] || filters[3] ||
+		    filters[4] || o.json || o.admin)
+			usage(2);
+		return cmd_vpn(&o, nsub, sub);
 	}
 	if (strcmp(sub[0], "config") == 0) {
 		struct conf c;

@@ -17,7 +17,8 @@ PKGS="gcc make pkg-config libc6-dev \
  libmongoc-dev libbson-dev libyajl-dev libmicrohttpd-dev libsqlite3-dev \
  clang-14 libclang-rt-14-dev llvm-14 libcmocka-dev \
  libbsd-dev libzip-dev libcrypt-dev wrk python3 python3-venv curl procps passwd \
- apache2 openssl chromium"
+ apache2 openssl chromium \
+ wireguard-go wireguard-tools iproute2 iputils-ping"
 
 # One unprivileged user per service (see policy/<svc>.profile).
 USERS="mupif-broker mupif-db mupif-safeapi mupif-api mupif-web mupif-auth \
