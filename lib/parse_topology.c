@@ -30,25 +30,6 @@ terr(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Interface and peer names: what wg-quick accepts in a file name. */
-static int
-name_ok(const char *s, size_t max)
-{
-	size_t	i, n = strlen(s);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '=' ||
-		    c == '+' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 int
 topo_parse_ipv4(const char *s, size_t len, uint8_t out[4])
 {
@@ -230,7 +211,7 @@ parse_peers(struct topo *t, yajl_val v, char *err, size_t errlen)
 			    "a pair [\"name\", \"ip\"]", i);
 		name = YAJL_GET_STRING(p->u.array.values[0]);
 		ip = YAJL_GET_STRING(p->u.array.values[1]);
-		if (!name_ok(name, WG_IFNAME_MAX))
+		if (!wg_name_ok(name, strlen(name)))
 			return terr(err, errlen, "field \"peers[%zu][0]\": "
 			    "bad peer name (1..15 of A-Z a-z 0-9 _ = + . -)",
 			    i);
@@ -321,7 +302,7 @@ topo_parse(struct topo *t, const char *doc, size_t len, char *err,
 		(void)terr(err, errlen, "field \"iface\": missing (required)");
 		goto out;
 	}
-	if (!name_ok(t->iface, WG_IFNAME_MAX)) {
+	if (!wg_name_ok(t->iface, strlen(t->iface))) {
 		(void)terr(err, errlen, "field \"iface\": bad interface name "
 		    "(1..15 of A-Z a-z 0-9 _ = + . -)");
 		goto out;

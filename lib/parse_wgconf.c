@@ -64,25 +64,6 @@ eq(const char *s, size_t n, const char *lit)
 	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
 }
 
-/* Peer and interface names, as in parse_topology.c. */
-static int
-name_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	if (n == 0 || n > WG_IFNAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '=' ||
-		    c == '+' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* "# friendly_json = {...}": 1 and the name in out, 0 when the comment
  * is another one, -1 (err set) when it is a bad friendly_json. */
 static int
@@ -119,7 +100,7 @@ friendly(const char *s, size_t n, size_t line, char out[WG_IFNAME_MAX + 1],
 		goto out;
 	}
 	name = YAJL_GET_STRING(v);
-	if (!name_ok(name, strlen(name))) {
+	if (!wg_name_ok(name, strlen(name))) {
 		(void)lerr(err, errlen, line, "friendly_json: bad name");
 		goto out;
 	}

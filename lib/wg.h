@@ -29,6 +29,9 @@
 #define TOPO_PATH_MAX	1024
 
 /* wgkey.c: wg genkey (random, clamped), wg genpsk, wg pubkey. */
+/* 1 if the n bytes at s are an interface or peer name wg-quick accepts
+ * in a file name: 1..WG_IFNAME_MAX of [A-Za-z0-9_=+.-]. */
+int	 wg_name_ok(const char *s, size_t n);
 void	 wgkey_generate(uint8_t sk[WGKEY_LEN]);
 void	 wgkey_psk(uint8_t psk[WGKEY_LEN]);
 /* 0, or -1 if the result would be the all-zero point. */

@@ -67,3 +67,21 @@ out:
 		sodium_memzero(k, WGKEY_LEN);
 	return rc;
 }
+
+int
+wg_name_ok(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > WG_IFNAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '=' ||
+		    c == '+' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
