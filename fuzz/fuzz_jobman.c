@@ -19,6 +19,11 @@
  *   bit 0 set: the bytes are one serpent value given to
  *     jm_parse_status() (bit 1: as getStatusExtended()'s), or with bit 2
  *     set to sch_parse_stats().
+ *   bits 0 and 3 set: the bytes are a sched.stats reply (JSON from the
+ *     scheduler) given to sch_stats_value() for the hosted
+ *     mupif.scheduler object (bit 1: raw=True).  A value it returns
+ *     holds only None, ints, strings within SCHO_MAX_STR, lists and
+ *     dicts within their caps, and writes as serpent and as JSON.
  * No files, no network.
  */
 #include <math.h>
@@ -201,12 +206,77 @@ value(const uint8_t *data, size_t size, int extended, int sched)
 	sv_arena_reset(&a);
 }
 
+/* A value getStatistics() would send: only the kinds and sizes taken. */
+static void
+check_hosted(const struct sval *v, size_t depth, size_t *nodes)
+{
+	const struct sval *it;
+
+	if (++*nodes > SCHO_MAX_NODES || depth > SCHO_MAX_DEPTH)
+		abort();
+	switch (v->type) {
+	case SV_NONE:
+	case SV_INT:
+		return;
+	case SV_STR:
+		if (v->u.s.len > SCHO_MAX_STR ||
+		    memchr(v->u.s.p, '\0', v->u.s.len) != NULL)
+			abort();
+		return;
+	case SV_LIST:
+		if (v->n > SCHO_MAX_ITEMS)
+			abort();
+		break;
+	case SV_DICT:
+		if (v->n > SCHO_MAX_KEYS)
+			abort();
+		break;
+	default:
+		abort();
+	}
+	for (it = v->u.l.first; it != NULL; it = it->next)
+		check_hosted(it, depth + 1, nodes);
+}
+
+static void
+hosted(const uint8_t *data, size_t size, int raw)
+{
+	struct sv_arena	 a;
+	struct sval	*v;
+	struct sbuf	 b;
+	char		 why[256];
+	size_t		 nodes = 0;
+
+	sv_arena_init(&a, 16 * 1024 * 1024);
+	why[0] = '\0';
+	v = sch_stats_value(&a, (const char *)data, size, raw, why,
+	    sizeof(why));
+	if (v == NULL) {
+		if (why[0] == '\0')
+			abort();
+	} else {
+		check_hosted(v, 1, &nodes);
+		if (v->type != SV_DICT)
+			abort();
+		sbuf_init(&b, 4 * 1024 * 1024);
+		if (serpent_write(&b, v, 1) != 0)
+			abort();
+		b.len = 0;
+		if (pyjson_write(&b, v) != 0)
+			abort();
+		sbuf_free(&b);
+	}
+	sv_arena_reset(&a);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 512 * 1024)
 		return 0;
-	if (data[0] & 1)
+	if ((data[0] & 9) == 9)
+		hosted(data + 1, size - 1, (data[0] & 2) != 0);
+	else if (data[0] & 1)
 		value(data + 1, size - 1, (data[0] & 2) != 0,
 		    (data[0] & 4) != 0);
 	else

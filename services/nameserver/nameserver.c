@@ -17,6 +17,11 @@
  * a client to registered job managers and schedulers inside those
  * networks (parse_jobman.c and parse_sched.c read their answers).
  *
+ * It also serves the read-only mupif.scheduler object (ns_methods.c),
+ * whose getStatistics() asks the node's scheduler sched.stats through the
+ * broker: the one call this service makes, at most NS_SCHED_TIMEOUT_MS,
+ * inside the loop.
+ *
  * One thread, one epoll loop.  Connections are long-lived and are never
  * closed for being idle (Python clients keep theirs for hours and do not
  * reconnect); what is bounded instead: the number of connections, the
@@ -404,6 +409,34 @@ reply_list(const struct msg *m)
 	yajl_gen_free(g);
 }
 
+/*
+ * ns->sched_stats: mupif.scheduler.getStatistics() asks the node's
+ * scheduler (sched.stats, broker.policy: nameserver -> scheduler) and
+ * waits at most NS_SCHED_TIMEOUT_MS, inside the event loop (bchan_call
+ * queues any broker request arriving meanwhile; the loop serves them
+ * after its events).  A reply too big for a frame comes as a memfd,
+ * which bchan reads.
+ */
+static int
+sched_stats(struct ns *ns, char **reply, size_t *len, char *why,
+    size_t whylen)
+{
+	int st;
+
+	(void)ns;
+	*reply = NULL;
+	*len = 0;
+	st = bchan_call(&S.bc, MSG_SCHED_STATS, NULL, "{}", 2,
+	    NS_SCHED_TIMEOUT_MS, reply, len);
+	if (st == MST_OK && *reply != NULL)
+		return 0;
+	free(*reply);
+	*reply = NULL;
+	(void)snprintf(why, whylen, "the scheduler did not answer: %s",
+	    msg_status_name((unsigned)st));
+	return st == MST_TIMEOUT ? NS_SCHED_TIMEDOUT : -1;
+}
+
 /* What the broker may ask: ns.ping (the safe API's "nameserver" status:
  * we are up and serving), ns.list, ns.jobmans and ns.schedulers (answered
  * when their round ends, ns_rounds.c).  Anything else is refused. */
@@ -519,6 +552,10 @@ main(int argc, char *argv[])
 	if (store_open(&S.ns.st, NS_FILE, max_entries, err, sizeof(err)) == -1)
 		fatalx("nameserver storage: %s", err);
 	log_info("%s: %zu registrations", NS_FILE, S.ns.st.n);
+	/* mupif.scheduler first: Pyro.NameServer stays the last entry.
+	 * A full store only costs the scheduler its name (logged). */
+	if (ns_register_sched(&S.ns) == 0)
+		S.ns.sched_stats = sched_stats;
 	if (ns_register_self(&S.ns) == -1)
 		fatalx("cannot register %s", NS_NAME);
 	ns_proto_init(&S.ns);
@@ -631,6 +668,12 @@ main(int argc, char *argv[])
 				    EPOLLRDHUP)) != 0);
 			}
 		}
+		/* Broker requests queued while getStatistics() waited. */
+		while (!S.quit && bchan_queued(&S.bc) > 0)
+			if (broker_event() == -1) {
+				log_info("broker went away, exiting");
+				S.quit = 1;
+			}
 		if (S.autoclean_s > 0)
 			ns_clean_tick(&S.clean, util_mono_ms());
 		ns_round_tick(&S.jobmans, util_mono_ms());
@@ -647,6 +690,7 @@ main(int argc, char *argv[])
 	ns_round_free(&S.jobmans);
 	ns_round_free(&S.scheds);
 	ns_proto_free(&S.ns);
+	ns_sched_free(&S.ns);
 	store_close(&S.ns.st);
 	log_info("exiting");
 	return 0;

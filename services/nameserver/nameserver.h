@@ -25,6 +25,14 @@
 #define NS_FILE			"nameserver.sqlite"
 #define NS_NAME			"Pyro.NameServer"
 #define NS_DAEMON		"Pyro.Daemon"
+/* The scheduler's read-only Pyro object, hosted here (ns_methods.c). */
+#define NS_SCHED		"mupif.scheduler"
+#define NS_SCHED_TAG		"type:scheduler"
+#define NS_SCHED_OWNER		"(nameserver)"	/* no peer address */
+#define NS_SCHED_TIMEOUT_MS	1000	/* sched.stats through the broker */
+#define NS_SCHED_CACHE_MS	500	/* a good answer is reused this long */
+#define NS_SCHED_BACKOFF_MS	5000	/* no call this long after a time-out */
+#define NS_SCHED_TIMEDOUT	(-2)	/* sched_stats(): nothing in time */
 #define NS_MAX_NAME		1024	/* bytes of a name */
 #define NS_MAX_URI		1024	/* bytes of a URI */
 #define NS_MAX_TAG		1024	/* bytes of one metadata string */
@@ -94,6 +102,22 @@ struct ns {
 	int		 pyro4;		/* the call is in the Pyro4 dialect */
 	struct sv_arena	 arena;		/* one message's values */
 	struct sbuf	 payload;	/* one reply's payload */
+	/*
+	 * mupif.scheduler: its URI as registered at start (the object id
+	 * at our advertised address), and how getStatistics() reaches the
+	 * scheduler: sched.stats through the broker (nameserver.c), or
+	 * NULL (unit tests without a broker: the call fails).  The hook
+	 * returns 0 with the reply (heap, caller frees), or -1 or
+	 * NS_SCHED_TIMEDOUT with why.
+	 */
+	char		 sched_uri[NS_MAX_URI + 1];
+	size_t		 sched_urilen;
+	int		(*sched_stats)(struct ns *, char **reply,
+			    size_t *len, char *why, size_t whylen);
+	int64_t		 sched_backoff;	/* no call before (mono ms) */
+	int64_t		 sched_cached;	/* sched_cache taken at (mono ms) */
+	char		*sched_cache;	/* last good sched.stats reply */
+	size_t		 sched_cachelen;
 };
 
 /* Results of ns_invoke / ns_handshake. */
@@ -129,6 +153,16 @@ struct sval	*ns_exception(struct sv_arena *, const char *cls,
 		    size_t causelen);
 /* (Re)register Pyro.NameServer at start-up.  0 or -1. */
 int		 ns_register_self(struct ns *) WUR;
+/*
+ * Register mupif.scheduler (PYRO:mupif.scheduler@<adv_host>:<port>,
+ * {"type:scheduler"}) at start-up, replacing any entry of that name;
+ * sets ns->sched_uri.  0 or -1 (the store refused; logged).
+ */
+int		 ns_register_sched(struct ns *) WUR;
+/* Whether e is that registration (the status rounds skip it). */
+int		 ns_sched_is_own(const struct ns *, const struct ns_ent *);
+/* Free the cached statistics. */
+void		 ns_sched_free(struct ns *);
 
 /* ns_proto.c: one connection's protocol state. */
 #define NSC_HANDSHAKE	0
@@ -314,6 +348,27 @@ struct sch_info {
 int		 sch_parse_stats(const struct sval *, struct sch_info *,
 		    char *why, size_t whylen) WUR;
 void		 sch_info_free(struct sch_info *);
+
+/*
+ * The other direction, for the hosted mupif.scheduler object: the
+ * scheduler's sched.stats reply ({"owner", "stats", "raw"}, JSON from
+ * the broker) into the value getStatistics() returns: "stats" (the old
+ * format, checked by sch_parse_stats() and with every histogram exactly
+ * SCH_HIST_LEN long), or with raw "raw" (the SchedulerStat: a dict with
+ * tasks, load, lastJobs, hist48h).  Only ints (int64), strings (at most
+ * SCHO_MAX_STR bytes, UTF-8, no NUL), null, lists (at most SCHO_MAX_ITEMS)
+ * and dicts (at most SCHO_MAX_KEYS) are taken, at most SCHO_MAX_DEPTH
+ * deep and SCHO_MAX_NODES values in all, from at most SCHO_MAX_JSON
+ * bytes.  NULL with why set when anything is off.
+ */
+#define SCHO_MAX_JSON	(256 * 1024)
+#define SCHO_MAX_DEPTH	6
+#define SCHO_MAX_NODES	4096
+#define SCHO_MAX_ITEMS	256
+#define SCHO_MAX_KEYS	64
+#define SCHO_MAX_STR	1024
+struct sval	*sch_stats_value(struct sv_arena *, const char *json,
+		    size_t len, int raw, char *why, size_t whylen);
 
 #define JM_KIND_JOBMAN	0	/* ns.jobmans: a model server */
 #define JM_KIND_SCHED	1	/* ns.schedulers: mupif.scheduler */

@@ -26,6 +26,14 @@
  * set_metadata and remove(name) of an entry owned by another address
  * raise NamingError, and remove(prefix=/regex=) leaves such entries alone.
  * Entries loaded from the file have no owner until written again.
+ *
+ * A third object, mupif.scheduler (spec/scheduler.md 9 and 13), stands
+ * in for the original's SchedulerMonitor so that MuPIF's monitoring
+ * tools keep working: registered at start, read-only (getStatistics and
+ * the no-op registerPyro; getExecutions and stop are not exposed), its
+ * statistics asked of the node's scheduler through the broker
+ * (ns->sched_stats) and checked by sch_stats_value() before they are
+ * sent.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,7 +62,8 @@ enum mid {
 	M_COUNT, M_LIST, M_LOOKUP, M_PING, M_REGISTER, M_REMOVE,
 	M_SET_METADATA, M_YPLOOKUP,
 	D_GET_METADATA, D_GET_NEXT_STREAM_ITEM, D_CLOSE_STREAM, D_PING,
-	D_INFO, D_REGISTERED
+	D_INFO, D_REGISTERED,
+	S_GET_STATISTICS, S_REGISTER_PYRO
 };
 
 struct param {
@@ -96,6 +105,13 @@ static const struct param p_objectid[] = { { "objectId", 1 } };
 static const struct param p_objectid4[] = {
 	{ "objectId", 1 }, { "as_lists", 0 } };
 static const struct param p_streamid[] = { { "streamId", 1 } };
+/* mupifDB's SchedulerMonitor: getStatistics(self, raw=False) and
+ * registerPyro(self, daemon, ns, uri, appName=None, externalDaemon=False),
+ * here all optional (a no-op whatever it is given). */
+static const struct param p_getstats[] = { { "raw", 0 } };
+static const struct param p_regpyro[] = {
+	{ "daemon", 0 }, { "ns", 0 }, { "uri", 0 }, { "appName", 0 },
+	{ "externalDaemon", 0 } };
 
 #define P(x)	x, sizeof(x) / sizeof(x[0])
 
@@ -136,21 +152,43 @@ static const struct method daemon4_methods[] = {
 	{ "get_metadata",	D_GET_METADATA,	P(p_objectid4) },
 	{ "info",		D_INFO,		NULL, 0 },
 };
+/*
+ * mupif.scheduler (spec/scheduler.md 9): only what reads.  The original's
+ * getExecutions (the REST listing for any VPN peer) and stop (which let
+ * any peer unregister it) are not exposed (spec 12.10), nor the
+ * scheduler's own update and persist calls.
+ */
+static const struct method sched_methods[] = {
+	{ "getStatistics",	S_GET_STATISTICS, P(p_getstats) },
+	{ "registerPyro",	S_REGISTER_PYRO, P(p_regpyro) },
+};
+static const char *const sched_unexposed[] = { "getExecutions", "stop",
+    "updateRunning", "updateScheduled", "updateFinished", "persistStat",
+    "__doc__", "__dict__", NULL };
 static const char *const ns_unexposed[] = { "storage", "lock", "__doc__",
     "__dict__", NULL };
 static const char *const daemon_unexposed[] = { "daemon", "__doc__",
     "__dict__", NULL };
 
+/*
+ * The daemon's objects.  The first NS_DAEMON_OBJECTS are pyro5-ns's own:
+ * Pyro.Daemon's registered() and info() name and count only those, byte
+ * for byte as pyro5-ns (the shared vectors); mupif.scheduler is served
+ * besides them.
+ */
 static const struct object objects[] = {
 	{ NS_DAEMON, "DaemonObject", P(daemon_methods), daemon_unexposed },
 	{ NS_NAME, "NameServer", P(ns_methods), ns_unexposed },
+	{ NS_SCHED, "SchedulerMonitor", P(sched_methods), sched_unexposed },
 };
 static const struct object objects4[] = {
 	{ NS_DAEMON, "DaemonObject", P(daemon4_methods), daemon_unexposed },
 	{ NS_NAME, "NameServer", P(ns4_methods), ns_unexposed },
+	{ NS_SCHED, "SchedulerMonitor", P(sched_methods), sched_unexposed },
 };
 #undef P
 #define NOBJECTS	(sizeof(objects) / sizeof(objects[0]))
+#define NS_DAEMON_OBJECTS	2
 _Static_assert(sizeof(objects4) == sizeof(objects),
     "both generations host the same objects");
 
@@ -1187,13 +1225,14 @@ d_call(struct ns *ns, struct sv_arena *a, enum mid id, const struct sval **v,
 		(void)snprintf(info, sizeof(info), "Pyro.Daemon bound on "
 		    "%s:%d, NAT %s, %zu objects registered. Servertype: "
 		    "<SocketServer_Multiplex on %s:%d; %zu connections>",
-		    ns->bind_host, ns->port, nat, NOBJECTS, ns->bind_host,
+		    ns->bind_host, ns->port, nat, (size_t)NS_DAEMON_OBJECTS,
+		    ns->bind_host,
 		    ns->port, ns->nconn);
 		return sv_cstr(a, info);
 	case D_REGISTERED:
 		if ((l = sv_new(a, SV_LIST)) == NULL)
 			return NULL;
-		for (i = 0; i < NOBJECTS; i++) {
+		for (i = 0; i < NS_DAEMON_OBJECTS; i++) {
 			if ((x = sv_cstr(a, objects[i].id)) == NULL)
 				return NULL;
 			sv_append(l, x);
@@ -1202,6 +1241,65 @@ d_call(struct ns *ns, struct sv_arena *a, enum mid id, const struct sval **v,
 	default:
 		return sv_new(a, SV_NONE);
 	}
+}
+
+/*
+ * mupif.scheduler.getStatistics(raw=False): the node's scheduler's
+ * statistics, asked through the broker (ns->sched_stats: sched.stats,
+ * NS_SCHED_TIMEOUT_MS at most - the one event loop waits meanwhile).  A
+ * good answer is reused for NS_SCHED_CACHE_MS (a monitor polls every
+ * 0.5 s; many clients cost the scheduler one call); after a time-out no
+ * call is made for NS_SCHED_BACKOFF_MS, so a hung scheduler holds the
+ * loop up at most one time-out in that many.  Any failure is a
+ * CommunicationError, as a Pyro client sees an unreachable daemon.
+ */
+static struct sval *
+s_getstats(struct ns *ns, struct sv_arena *a, const struct sval **v,
+    struct sval **exc)
+{
+	struct sval	*r;
+	char		 why[256], *reply = NULL;
+	size_t		 len = 0;
+	int64_t		 now = util_mono_ms();
+	int		 raw = v[0] != NULL && truthy(v[0]), rc;
+
+	if (ns->sched_cache != NULL &&
+	    now - ns->sched_cached < NS_SCHED_CACHE_MS)
+		;	/* fresh enough */
+	else if (now < ns->sched_backoff) {
+		*exc = excf(a, "Pyro5.errors.CommunicationError", "scheduler "
+		    "statistics unavailable: the scheduler did not answer in "
+		    "time a moment ago");
+		return NULL;
+	} else if (ns->sched_stats == NULL) {
+		*exc = excf(a, "Pyro5.errors.CommunicationError", "scheduler "
+		    "statistics unavailable: no broker");
+		return NULL;
+	} else if ((rc = ns->sched_stats(ns, &reply, &len, why,
+	    sizeof(why))) != 0) {
+		if (rc == NS_SCHED_TIMEDOUT)
+			ns->sched_backoff = util_mono_ms() +
+			    NS_SCHED_BACKOFF_MS;
+		log_warnx("%s.getStatistics from %s: %s", NS_SCHED,
+		    ns->peer != NULL ? ns->peer : "?", why);
+		*exc = excf(a, "Pyro5.errors.CommunicationError", "scheduler "
+		    "statistics unavailable: %s", why);
+		return NULL;
+	} else {
+		free(ns->sched_cache);
+		ns->sched_cache = reply;
+		ns->sched_cachelen = len;
+		ns->sched_cached = now;
+	}
+	if ((r = sch_stats_value(a, ns->sched_cache, ns->sched_cachelen, raw,
+	    why, sizeof(why))) == NULL) {
+		log_warnx("%s.getStatistics: %s", NS_SCHED, why);
+		ns_sched_free(ns);
+		*exc = excf(a, "Pyro5.errors.CommunicationError", "scheduler "
+		    "statistics unavailable: %s", why);
+		return NULL;
+	}
+	return r;
 }
 
 static struct sval *
@@ -1227,6 +1325,10 @@ call_method(struct ns *ns, struct sv_arena *a, const struct method *m,
 		return pyro4 ? m_list4(ns, a, v, exc) : m_list(ns, a, v, exc);
 	case M_YPLOOKUP:
 		return m_yplookup(ns, a, v, exc);
+	case S_GET_STATISTICS:
+		return s_getstats(ns, a, v, exc);
+	case S_REGISTER_PYRO:
+		return sv_new(a, SV_NONE);	/* mupif's runServer calls it */
 	default:
 		return d_call(ns, a, m->id, v, exc);
 	}
@@ -1239,6 +1341,7 @@ resolve(struct sv_arena *a, const struct object *o, const struct sval *name,
 {
 	const char	*s;
 	size_t		 n, i;
+	char		 prefix[64];
 
 	*exc = NULL;
 	if (name->type != SV_STR) {
@@ -1267,11 +1370,11 @@ resolve(struct sv_arena *a, const struct object *o, const struct sval *name,
 			    "'", NULL, 0);
 			return NULL;
 		}
-	*exc = strcmp(o->id, NS_DAEMON) == 0 ? exc_text3(a,
-	    "builtins.AttributeError",
-	    "'DaemonObject' object has no attribute '", s, n, "'", NULL, 0) :
-	    exc_text3(a, "builtins.AttributeError",
-	    "'NameServer' object has no attribute '", s, n, "'", NULL, 0);
+	/* "'NameServer' object has no attribute 'x'", for each class. */
+	(void)snprintf(prefix, sizeof(prefix), "'%s' object has no "
+	    "attribute '", o->cls);
+	*exc = exc_text3(a, "builtins.AttributeError", prefix, s, n, "'",
+	    NULL, 0);
 	return NULL;
 private:
 	*exc = exc_text3(a, "builtins.AttributeError",
@@ -1521,4 +1624,58 @@ ns_register_self(struct ns *ns)
 	}
 	log_info("registered %s as %s", NS_NAME, uri);
 	return 0;
+}
+
+int
+ns_register_sched(struct ns *ns)
+{
+	const char	*meta[1];
+	size_t		 metalen[1];
+	struct ns_ent	*e;
+	char		 uri[NS_MAX_URI + 1];
+	int		 n;
+
+	/* Our advertised address, as for Pyro.NameServer. */
+	if (strchr(ns->adv_host, ':') != NULL)
+		n = snprintf(uri, sizeof(uri), "PYRO:%s@[%s]:%d", NS_SCHED,
+		    ns->adv_host, ns->port);
+	else
+		n = snprintf(uri, sizeof(uri), "PYRO:%s@%s:%d", NS_SCHED,
+		    ns->adv_host, ns->port);
+	if (n < 0 || (size_t)n >= sizeof(uri))
+		return -1;
+	memcpy(ns->sched_uri, uri, (size_t)n + 1);
+	ns->sched_urilen = (size_t)n;
+	meta[0] = NS_SCHED_TAG;
+	metalen[0] = strlen(NS_SCHED_TAG);
+	if (store_set(&ns->st, NS_SCHED, strlen(NS_SCHED), uri, (size_t)n,
+	    meta, metalen, 1) == -1) {
+		log_warnx("registering %s: %s", NS_SCHED, ns->st.err);
+		return -1;
+	}
+	/* Owned by no peer: with ns_write_protect on, nobody may
+	 * overwrite or remove it. */
+	if ((e = store_find(&ns->st, NS_SCHED, strlen(NS_SCHED))) != NULL)
+		(void)strlcpy(e->owner, NS_SCHED_OWNER, sizeof(e->owner));
+	log_info("registered %s as %s (getStatistics from the scheduler "
+	    "through the broker)", NS_SCHED, uri);
+	return 0;
+}
+
+int
+ns_sched_is_own(const struct ns *ns, const struct ns_ent *e)
+{
+	return ns->sched_urilen > 0 && e->namelen == strlen(NS_SCHED) &&
+	    memcmp(e->name, NS_SCHED, e->namelen) == 0 &&
+	    e->urilen == ns->sched_urilen &&
+	    memcmp(e->uri, ns->sched_uri, e->urilen) == 0;
+}
+
+void
+ns_sched_free(struct ns *ns)
+{
+	free(ns->sched_cache);
+	ns->sched_cache = NULL;
+	ns->sched_cachelen = 0;
+	ns->sched_cached = 0;
 }

@@ -404,6 +404,19 @@ dup_n(const char *p, size_t n)
 	return s;
 }
 
+/*
+ * Whether a round calls e: tagged, and not the mupif.scheduler object
+ * this nameserver hosts itself (the safe API already has the node's own
+ * scheduler first, from sched.stats; a peer's registration of that name
+ * at another URI is called as any other).
+ */
+static int
+round_wants(const struct ns_round *jm, const struct ns_ent *e)
+{
+	return has_tag(e, jm->tag) &&
+	    !(jm->kind == JM_KIND_SCHED && ns_sched_is_own(jm->ns, e));
+}
+
 /* Copy the tagged registrations.  0 or -1 (out of memory). */
 static int
 round_start(struct ns_round *jm, int64_t now)
@@ -412,7 +425,7 @@ round_start(struct ns_round *jm, int64_t now)
 	size_t			 i, k, n = 0;
 
 	for (i = 0; i < st->n; i++)
-		n += has_tag(st->ents[i], jm->tag);
+		n += round_wants(jm, st->ents[i]);
 	if (n > jm->max_entries) {
 		log_warnx("%s: %zu registrations tagged %s, calling the first "
 		    "%zu", jm->name, n, jm->tag, jm->max_entries);
@@ -426,7 +439,7 @@ round_start(struct ns_round *jm, int64_t now)
 		const struct ns_ent	*e = st->ents[i];
 		struct jm_ent		*je;
 
-		if (!has_tag(e, jm->tag))
+		if (!round_wants(jm, e))
 			continue;
 		je = &jm->ents[jm->n++];
 		if ((je->name = dup_n(e->name, e->namelen)) == NULL ||

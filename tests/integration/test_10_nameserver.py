@@ -101,8 +101,9 @@ def test_10_03_yplookup(ns):
                        return_metadata=False) == {"yp.jm": "PYRO:a@127.0.0.1:1"}
     assert ns.yplookup(meta_all=["type:jobmanager", "type:jobmanager"],
                        return_metadata=False) == {"yp.jm": "PYRO:a@127.0.0.1:1"}
+    # mupif.scheduler: the scheduler object the nameserver hosts.
     assert set(ns.yplookup(meta_any=["type:scheduler", "type:jobmanager"])) \
-        == {"yp.jm", "yp.sched"}
+        == {"mupif.scheduler", "yp.jm", "yp.sched"}
     assert ns.yplookup(meta_any={"type:nothing"}) == {}
     assert ns.yplookup() == {}
 
@@ -356,8 +357,11 @@ def replay_conn(port, client_bin, server_bin, variable_port):
 
 @pytest.mark.parametrize("ser", ["serpent", "json"])
 def test_10_10_replay_vectors(fresh_node, ser):
-    """Every recorded exchange, on a node as fresh as the recording's."""
+    """Every recorded exchange, on a node as fresh as the recording's
+    (without the mupif.scheduler entry it registers at start)."""
     n = fresh_node()
+    with Pyro5.api.Proxy(n.ns_uri) as p:
+        assert p.remove("mupif.scheduler") == 1
     d = VEC / "pyro5" / ser
     for stream in ("stream-1-nameserver", "stream-2-daemon",
                    "stream-3-unknown-object"):
@@ -415,9 +419,13 @@ def test_10_12_pyro5_ns_file_both_ways(fresh_node):
     with Pyro5.api.Proxy(n.ns_uri) as p:
         entries = p.list(return_metadata=True)
         assert list(entries) == [
-            "mupif.scheduler", "CVUT.demo01", "test.emptymeta",
+            "CVUT.demo01", "test.emptymeta",
             "test.unicode-ümläut", "test.nometa", "CVUT.demo01.job-1",
+            "mupif.scheduler",          # ours now, re-registered at start
             "Pyro.NameServer"]          # re-registered at start: last
+        assert entries["mupif.scheduler"] == (
+            f"PYRO:mupif.scheduler@127.0.0.1:{n.ns_port}",
+            {"type:scheduler"})
         assert entries["CVUT.demo01"] == (
             "PYRO:obj_00000000000000000000000000000003@127.0.0.1:45003",
             {"CVUT.demo01", "Robustness_High", "type:jobmanager",
@@ -461,8 +469,9 @@ def test_10_16_limits_from_configuration(fresh_node):
             for i in range(10):
                 p.register(f"lim.{i}", f"PYRO:o{i}@127.0.0.1:4{i}000")
                 made += 1
-        assert p.count() == 4                     # Pyro.NameServer + 3
-        assert made == 3
+        # Pyro.NameServer, mupif.scheduler + 2
+        assert p.count() == 4
+        assert made == 2
         assert "lim.3" not in p.list()
 
 
@@ -501,7 +510,7 @@ def test_10_18_ns_status2_large_and_down(fresh_node):
     r = n.get("/ns-status2/", headers={"Cache-Control": "no-cache"})
     assert r.status_code == 200
     assert len(r.content) > 65536
-    assert len(r.json()["names"]) == 601
+    assert len(r.json()["names"]) == 602    # + the two of the start
     pid = n.pids()["nameserver"]
     os.kill(pid, signal.SIGSTOP)
     try:

@@ -9,7 +9,10 @@
  * strings, too many jobs, non-finite numbers, a __pickle__ dict); the
  * same for ns.schedulers (CONNECT, getStatistics(), parse_sched.c: every
  * field required and type-checked, histogram and lastJobs caps); plus the
- * ns_probe configuration checks and ns_net_target().
+ * ns_probe configuration checks and ns_net_target(); and the hosted
+ * mupif.scheduler object (ns_methods.c, sch_stats_value in parse_sched.c):
+ * the sched.stats reply taken only in getStatistics()'s shapes, the
+ * object's methods, refusals, and what a failing scheduler gives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -835,6 +838,206 @@ test_targets_and_config(void **state)
 	assert_int_equal(c.ns_probe_budget_ms, 2500);
 }
 
+/* A sched.stats reply as the scheduler writes it. */
+static char *
+stats_json(const char *extra_old, int hist_len)
+{
+	static const char *const h[] = { "processedTasks48",
+	    "pooledTasks48", "finishedTasks48", "failedTasks48", "load48" };
+	struct sbuf	b;
+	size_t		k;
+	int		i;
+
+	sbuf_init(&b, 1 << 20);
+	sbuf_addc(&b, "{\"owner\":\"n1\",\"stats\":{\"runningTasks\":0,"
+	    "\"scheduledTasks\":0,\"processedTasks\":1,\"finishedTasks\":1,"
+	    "\"failedTasks\":0,\"lastJobs\":[[\"e1\",\"wf_ok\",\"Finished\","
+	    "\"2026-01-01T00:00:00\",null]],\"currentLoad\":0");
+	for (k = 0; k < 5; k++) {
+		sbuf_addc(&b, ",\"");
+		sbuf_addc(&b, h[k]);
+		sbuf_addc(&b, "\":[");
+		for (i = 0; i < hist_len; i++)
+			sbuf_addc(&b, i > 0 ? ",0" : "0");
+		sbuf_addch(&b, ']');
+	}
+	sbuf_addc(&b, extra_old);
+	sbuf_addc(&b, "},\"raw\":{\"tasks\":{\"processed\":1},\"load\":0,"
+	    "\"lastJobs\":[],\"hist48h\":{\"count\":48}}}");
+	assert_false(b.failed);
+	sbuf_addch(&b, '\0');
+	return b.p;
+}
+
+static void
+test_hosted_value(void **state)
+{
+	struct sv_arena	 a;
+	struct sval	*v;
+	char		 why[256], *j;
+	static const char *const bad[] = {
+		"[]", "{}", "{\"stats\":1}", "{\"raw\":{}}",
+		"{\"stats\":{\"runningTasks\":1.5}}",
+		"{\"stats\":{},\"raw\":{\"tasks\":{},\"load\":true}}",
+		"{\"stats\":[[[[[[[[1]]]]]]]]}",
+		"{\"stats\":99999999999999999999999}",
+		"not json",
+	};
+	size_t i;
+
+	(void)state;
+	sv_arena_init(&a, 1 << 24);
+	j = stats_json("", 48);
+	v = sch_stats_value(&a, j, strlen(j), 0, why, sizeof(why));
+	assert_non_null(v);
+	assert_int_equal(v->type, SV_DICT);
+	assert_int_equal(sv_dict_get(v, "processedTasks")->u.i, 1);
+	assert_int_equal(sv_dict_get(v, "load48")->n, 48);
+	assert_int_equal(sv_dict_get(sv_dict_get(v, "lastJobs")->u.l.first,
+	    "x") == NULL, 1);
+	v = sch_stats_value(&a, j, strlen(j), 1, why, sizeof(why));
+	assert_non_null(v);
+	assert_non_null(sv_dict_get(v, "hist48h"));
+	free(j);
+	/* A histogram of 47 hours, a float, a long string: refused. */
+	j = stats_json("", 47);
+	assert_null(sch_stats_value(&a, j, strlen(j), 0, why, sizeof(why)));
+	assert_non_null(strstr(why, "48"));
+	free(j);
+	j = stats_json(",\"x\":0.5", 48);
+	assert_null(sch_stats_value(&a, j, strlen(j), 0, why, sizeof(why)));
+	free(j);
+	{
+		char big[SCHO_MAX_STR + 32];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, ",\"x\":\"", 6);
+		big[sizeof(big) - 2] = '"';
+		big[sizeof(big) - 1] = '\0';
+		j = stats_json(big, 48);
+		assert_null(sch_stats_value(&a, j, strlen(j), 0, why,
+		    sizeof(why)));
+		assert_non_null(strstr(why, "string"));
+		free(j);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		assert_null(sch_stats_value(&a, bad[i], strlen(bad[i]), 0, why,
+		    sizeof(why)));
+		assert_true(why[0] != '\0');
+	}
+	sv_arena_reset(&a);
+}
+
+static int	hook_calls;
+static int	hook_rc;
+
+/* The scheduler as the broker reaches it: answers, or times out. */
+static int
+hook(struct ns *ns, char **reply, size_t *len, char *why, size_t whylen)
+{
+	(void)ns;
+	hook_calls++;
+	if (hook_rc != 0) {
+		(void)snprintf(why, whylen, "the scheduler did not answer: "
+		    "timeout");
+		return hook_rc;
+	}
+	*reply = stats_json("", 48);
+	*len = strlen(*reply);
+	return 0;
+}
+
+/* Invoke mupif.scheduler.method(args): NS_RES_* and *out. */
+static int
+call(struct ns *ns, struct sv_arena *a, const char *method,
+    struct sval *args, struct sval **out)
+{
+	struct pyro_call c;
+
+	c.object = sv_cstr(a, NS_SCHED);
+	c.method = sv_cstr(a, method);
+	c.args = args != NULL ? args : sv_new(a, SV_TUPLE);
+	c.kwargs = sv_new(a, SV_DICT);
+	assert_non_null(c.object);
+	assert_non_null(c.kwargs);
+	return ns_invoke(ns, a, &c, 0, out);
+}
+
+static const char *
+exc_class(const struct sval *e)
+{
+	const struct sval *c = sv_dict_get(e, "__class__");
+
+	assert_non_null(c);
+	return c->u.s.p;
+}
+
+static void
+test_hosted_object(void **state)
+{
+	static struct ns	 ns;
+	struct sv_arena		 a;
+	struct sval		*out, *hs, *args;
+	struct sbuf		 b;
+
+	(void)state;
+	memset(&ns, 0, sizeof(ns));
+	sv_arena_init(&a, 1 << 24);
+	/* The handshake lists only what reads. */
+	hs = sv_new(&a, SV_DICT);
+	assert_int_equal(sv_dict_set(&a, hs, "handshake", sv_cstr(&a, "hi")),
+	    0);
+	assert_int_equal(sv_dict_set(&a, hs, "object", sv_cstr(&a, NS_SCHED)),
+	    0);
+	assert_int_equal(ns_handshake(&ns, &a, hs, &out), NS_RES_OK);
+	sbuf_init(&b, 1 << 16);
+	assert_int_equal(serpent_write(&b, sv_dict_get(out, "meta"), 0), 0);
+	sbuf_addch(&b, '\0');
+	assert_non_null(strstr(b.p, "'getStatistics'"));
+	assert_non_null(strstr(b.p, "'registerPyro'"));
+	assert_null(strstr(b.p, "getExecutions"));
+	assert_null(strstr(b.p, "stop"));
+	sbuf_free(&b);
+	/* Not exposed; not there; a no-op. */
+	assert_int_equal(call(&ns, &a, "getExecutions", NULL, &out),
+	    NS_RES_EXC);
+	assert_string_equal(exc_class(out), "builtins.AttributeError");
+	assert_int_equal(call(&ns, &a, "stop", NULL, &out), NS_RES_EXC);
+	assert_int_equal(call(&ns, &a, "nothing", NULL, &out), NS_RES_EXC);
+	assert_int_equal(call(&ns, &a, "registerPyro", NULL, &out),
+	    NS_RES_OK);
+	assert_int_equal(out->type, SV_NONE);
+	/* No broker: a CommunicationError. */
+	assert_int_equal(call(&ns, &a, "getStatistics", NULL, &out),
+	    NS_RES_EXC);
+	assert_string_equal(exc_class(out), "Pyro5.errors.CommunicationError");
+	/* Answers: the old format, raw with a true argument. */
+	ns.sched_stats = hook;
+	hook_calls = 0;
+	hook_rc = 0;
+	assert_int_equal(call(&ns, &a, "getStatistics", NULL, &out),
+	    NS_RES_OK);
+	assert_non_null(sv_dict_get(out, "runningTasks"));
+	args = sv_new(&a, SV_TUPLE);
+	sv_append(args, sv_bool(&a, 1));
+	assert_int_equal(call(&ns, &a, "getStatistics", args, &out),
+	    NS_RES_OK);
+	assert_non_null(sv_dict_get(out, "hist48h"));
+	assert_int_equal(hook_calls, 1);	/* the answer was reused */
+	/* Times out: an error, then no call during the back-off. */
+	ns_sched_free(&ns);
+	hook_rc = NS_SCHED_TIMEDOUT;
+	assert_int_equal(call(&ns, &a, "getStatistics", NULL, &out),
+	    NS_RES_EXC);
+	assert_int_equal(call(&ns, &a, "getStatistics", NULL, &out),
+	    NS_RES_EXC);
+	assert_string_equal(exc_class(out), "Pyro5.errors.CommunicationError");
+	assert_int_equal(hook_calls, 2);
+	ns_sched_free(&ns);
+	sv_arena_reset(&a);
+}
+
 int
 main(void)
 {
@@ -848,6 +1051,8 @@ main(void)
 		cmocka_unit_test(test_sched_bad_stats),
 		cmocka_unit_test(test_sched_bad_messages),
 		cmocka_unit_test(test_targets_and_config),
+		cmocka_unit_test(test_hosted_value),
+		cmocka_unit_test(test_hosted_object),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
