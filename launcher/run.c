@@ -32,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -494,6 +495,12 @@ sched_doc(yajl_gen g)
 	free(b64);
 }
 
+/* The vpn service's fd 0 and fd 1 while start_service starts it (-1:
+ * none), for its start-up document. */
+static struct {
+	int	in, map;
+} vpn_fds = { -1, -1 };
+
 /* The start-up document of sandbox.h for service s. */
 static char *
 start_doc(const struct service *s, size_t *len)
@@ -655,13 +662,36 @@ start_doc(const struct service *s, size_t *len)
 		sched_doc(g);
 		break;
 	case SVC_VPN:
-		/* "dump": fd 0 is vpn_dump_file (start_service opens it);
-		 * the interface of a one-interface dump is the VPN name. */
-		json_gen_cstr(g, "dump");
-		(void)yajl_gen_bool(g, L.c.vpn_dump_file[0] != '\0');
+		/* "source": what fd 0 is (start_service opens it first):
+		 * the connected UAPI socket ("connected" false if the connect
+		 * failed), vpn_dump_file, or nothing.  The interface of a
+		 * UAPI answer or a one-interface dump is the VPN name.
+		 * "peer_map": fd 1 is the opened vpn_peer_map. */
+		json_gen_kv_str(g, "source", L.c.vpn_uapi_socket[0] != '\0' ?
+		    "uapi" : L.c.vpn_dump_file[0] != '\0' ? "dump" : "none");
+		json_gen_cstr(g, "connected");
+		(void)yajl_gen_bool(g, vpn_fds.in != -1);
+		json_gen_cstr(g, "peer_map");
+		(void)yajl_gen_bool(g, vpn_fds.map != -1);
 		json_gen_cstr(g, "show_endpoints");
 		(void)yajl_gen_bool(g, L.c.vpn_show_endpoints != 0);
 		json_gen_kv_str(g, "iface", L.c.vpn_name);
+		/* One exchange must end well before the broker gives up. */
+		json_gen_kv_int(g, "uapi_timeout_ms",
+		    (long long)(L.c.broker_timeout_ms / 2 > 0 ?
+		    L.c.broker_timeout_ms / 2 : 1));
+		/* Exits to reconnect come at most this often: each counts
+		 * as a good run (no back-off growth), and at most
+		 * restart_max - 1 fit in restart_window, so a hub that is
+		 * down for long never makes the launcher give up. */
+		{
+			uint64_t rec = L.c.restart_window * 1000 /
+			    L.c.restart_max + 1000;
+
+			if (rec < GOOD_RUN_MS + 1000)
+				rec = GOOD_RUN_MS + 1000;
+			json_gen_kv_int(g, "reconnect_ms", (long long)rec);
+		}
 		break;
 	default:
 		break;
@@ -700,6 +730,82 @@ open_vpn_dump(void)
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		llog("vpn_dump_file %s: not a regular file", L.c.vpn_dump_file);
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * vpn_uapi_socket: connected here, as root, and handed to the vpn service
+ * as its fd 0, so the service needs no capability, no socket(2) and no
+ * path (wireguard-go's /var/run/wireguard/<iface>.sock is root's 0700).
+ * The path must name a socket (lstat: no symbolic link).  Non-blocking:
+ * a listener with a full backlog fails now instead of hanging the
+ * launcher (the service polls).  -1 when unset or unreachable; the
+ * service then answers errors and exits after a while to be restarted,
+ * which reconnects.
+ */
+static int
+open_vpn_uapi(void)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd;
+
+	if (L.c.vpn_uapi_socket[0] == '\0')
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, L.c.vpn_uapi_socket, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		llog("vpn_uapi_socket %s: path too long", L.c.vpn_uapi_socket);
+		return -1;
+	}
+	if (lstat(L.c.vpn_uapi_socket, &st) == -1) {
+		llog("vpn_uapi_socket %s: %s", L.c.vpn_uapi_socket,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		llog("vpn_uapi_socket %s: not a socket", L.c.vpn_uapi_socket);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		llog("vpn_uapi_socket: socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		llog("vpn_uapi_socket %s: %s", L.c.vpn_uapi_socket,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * vpn_peer_map, opened read-only for the vpn service's fd 1 (the service
+ * reads and checks it before jailing itself, then fd 1 is its log pipe
+ * again).  A regular file only, no symbolic link.  -1 when unset or
+ * unreadable (the service then names peers by key prefix).
+ */
+static int
+open_vpn_peer_map(void)
+{
+	struct stat	st;
+	int		fd;
+
+	if (L.c.vpn_peer_map[0] == '\0')
+		return -1;
+	if ((fd = open(L.c.vpn_peer_map, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1) {
+		llog("vpn_peer_map %s: %s", L.c.vpn_peer_map, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		llog("vpn_peer_map %s: not a regular file", L.c.vpn_peer_map);
 		(void)close(fd);
 		return -1;
 	}
@@ -746,13 +852,24 @@ start_service(struct service *s)
 		}
 		(void)close(sp[0]);
 	}
+	/* The vpn service's fds first: its start-up document says which
+	 * of them could be opened. */
+	vpn_fds.in = vpn_fds.map = -1;
+	if (s->id == SVC_VPN) {
+		vpn_fds.in = L.c.vpn_uapi_socket[0] != '\0' ? open_vpn_uapi() :
+		    open_vpn_dump();
+		vpn_fds.map = open_vpn_peer_map();
+	}
+	in = vpn_fds.in;
 	doc = start_doc(s, &doclen);
-	in = s->id == SVC_VPN ? open_vpn_dump() : -1;
 	pid = spawn_service(s, sp[1], doc, doclen, L.coarse, L.coarselen,
-	    lp[1], L.privileged, in, -1);
+	    lp[1], L.privileged, in, vpn_fds.map);
 	free(doc);
 	if (in != -1)
 		(void)close(in);
+	if (vpn_fds.map != -1)
+		(void)close(vpn_fds.map);
+	vpn_fds.in = vpn_fds.map = -1;
 	(void)close(sp[1]);
 	(void)close(lp[1]);
 	if (pid == -1) {

@@ -80,6 +80,8 @@ struct conf {
 	uint64_t	login_rate_addr;	/* ... per client address */
 	char		vpn_dump_file[PATH_MAX];	/* `wg show IF dump` output */
 	uint64_t	vpn_show_endpoints;	/* peers' public addresses */
+	char		vpn_uapi_socket[PATH_MAX];	/* wireguard-go control */
+	char		vpn_peer_map[PATH_MAX];	/* public key -> name JSON */
 	uint64_t	debug;
 };
 

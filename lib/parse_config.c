@@ -76,6 +76,8 @@ static const struct ckey {
 	S(runner_python,	"MUPIF_RUNNER_PYTHON"),
 	S(vpn_dump_file,	"MUPIF_VPN_DUMP_FILE"),
 	B(vpn_show_endpoints,	"MUPIF_VPN_SHOW_ENDPOINTS"),
+	S(vpn_uapi_socket,	"MUPIF_VPN_UAPI_SOCKET"),
+	S(vpn_peer_map,		"MUPIF_VPN_PEER_MAP"),
 	U(inspect_cpu_s,	"MUPIF_INSPECT_CPU_S", 1, 3600),
 	U(inspect_mem_mb,	"MUPIF_INSPECT_MEM_MB", 64, 65536),
 	U(inspect_timeout_s,	"MUPIF_INSPECT_TIMEOUT_S", 1, 3600),
@@ -450,6 +452,21 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	}
 	if (c->vpn_dump_file[0] != '\0' && c->vpn_dump_file[0] != '/') {
 		(void)snprintf(err, errlen, "vpn_dump_file: must be an "
+		    "absolute path (or empty)");
+		return -1;
+	}
+	if (c->vpn_uapi_socket[0] != '\0' && c->vpn_uapi_socket[0] != '/') {
+		(void)snprintf(err, errlen, "vpn_uapi_socket: must be an "
+		    "absolute path (or empty)");
+		return -1;
+	}
+	if (c->vpn_uapi_socket[0] != '\0' && c->vpn_dump_file[0] != '\0') {
+		(void)snprintf(err, errlen, "vpn_uapi_socket: set either it "
+		    "or vpn_dump_file, not both");
+		return -1;
+	}
+	if (c->vpn_peer_map[0] != '\0' && c->vpn_peer_map[0] != '/') {
+		(void)snprintf(err, errlen, "vpn_peer_map: must be an "
 		    "absolute path (or empty)");
 		return -1;
 	}

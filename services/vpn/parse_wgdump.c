@@ -1,6 +1,7 @@
 /*
  * parse_wgdump.c - strict parser of `wg show <iface> dump` and `wg show
- * all dump` output, and its /vpn-status2/ rendering.
+ * all dump` output, and the /vpn-status2/ rendering shared with
+ * parse_uapi.c.
  *
  * Trust: the input is untrusted bytes (a file an operator or a cron job
  * wrote).  Bounded: WG_DUMP_MAX bytes, WG_LINE_MAX per line, a fixed
@@ -38,15 +39,15 @@ is_lit(const struct field *f, const char *s)
 }
 
 /* A WireGuard key: 43 base64 characters and '='. */
-static int
-is_key(const struct field *f)
+int
+wg_is_key(const char *p, size_t n)
 {
 	size_t i;
 
-	if (f->n != WG_KEY_LEN || f->p[WG_KEY_LEN - 1] != '=')
+	if (n != WG_KEY_LEN || p[WG_KEY_LEN - 1] != '=')
 		return 0;
 	for (i = 0; i < WG_KEY_LEN - 1; i++) {
-		char c = f->p[i];
+		char c = p[i];
 
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9') || c == '+' || c == '/'))
@@ -55,27 +56,39 @@ is_key(const struct field *f)
 	return 1;
 }
 
-/* Decimal, at most max. */
 static int
-get_uint(const struct field *f, uint64_t max, uint64_t *out)
+is_key(const struct field *f)
+{
+	return wg_is_key(f->p, f->n);
+}
+
+/* Decimal, at most max. */
+int
+wg_get_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
 {
 	uint64_t	v = 0;
 	size_t		i;
 
-	if (f->n == 0 || f->n > 20)
+	if (n == 0 || n > 20)
 		return -1;
-	for (i = 0; i < f->n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned d;
 
-		if (f->p[i] < '0' || f->p[i] > '9')
+		if (p[i] < '0' || p[i] > '9')
 			return -1;
-		d = (unsigned)(f->p[i] - '0');
+		d = (unsigned)(p[i] - '0');
 		if (v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
+}
+
+static int
+get_uint(const struct field *f, uint64_t max, uint64_t *out)
+{
+	return wg_get_uint(f->p, f->n, max, out);
 }
 
 /* fwmark: "off", decimal or 0x hex (wg prints "off" or hex). */
@@ -133,40 +146,35 @@ get_addr(const char *p, size_t n, int af, char *out, size_t cap)
 	return 0;
 }
 
-/* "(none)", "a.b.c.d:port" or "[v6]:port". */
-static int
-get_endpoint(const struct field *f, struct wg_peer *pe)
+/* "a.b.c.d:port" or "[v6]:port". */
+int
+wg_get_endpoint(const char *p, size_t n, struct wg_peer *pe)
 {
 	const char	*colon;
-	struct field	 port;
 	uint64_t	 v;
 	size_t		 hl;
 	int		 af = AF_INET, off = 0;
 
-	if (is_lit(f, "(none)"))
-		return 0;
-	if (f->n < 4)
+	if (n < 4)
 		return -1;
-	if (f->p[0] == '[') {
-		const char *rb = memchr(f->p, ']', f->n);
+	if (p[0] == '[') {
+		const char *rb = memchr(p, ']', n);
 
-		if (rb == NULL || (size_t)(rb - f->p) + 1 >= f->n ||
-		    rb[1] != ':')
+		if (rb == NULL || (size_t)(rb - p) + 1 >= n || rb[1] != ':')
 			return -1;
 		colon = rb + 1;
-		hl = (size_t)(rb - f->p) - 1;
+		hl = (size_t)(rb - p) - 1;
 		af = AF_INET6;
 		off = 1;
 	} else {
-		colon = memchr(f->p, ':', f->n);
+		colon = memchr(p, ':', n);
 		if (colon == NULL)
 			return -1;
-		hl = (size_t)(colon - f->p);
+		hl = (size_t)(colon - p);
 	}
-	port.p = colon + 1;
-	port.n = f->n - (size_t)(port.p - f->p);
-	if (get_uint(&port, 65535, &v) == -1 || v == 0 ||
-	    get_addr(f->p + off, hl, af, pe->host, sizeof(pe->host)) == -1) {
+	if (wg_get_uint(colon + 1, n - (size_t)(colon + 1 - p), 65535,
+	    &v) == -1 || v == 0 ||
+	    get_addr(p + off, hl, af, pe->host, sizeof(pe->host)) == -1) {
 		pe->host[0] = '\0';
 		return -1;
 	}
@@ -174,32 +182,49 @@ get_endpoint(const struct field *f, struct wg_peer *pe)
 	return 0;
 }
 
+/* "(none)", or an endpoint. */
+static int
+get_endpoint(const struct field *f, struct wg_peer *pe)
+{
+	if (is_lit(f, "(none)"))
+		return 0;
+	return wg_get_endpoint(f->p, f->n, pe);
+}
+
+/* One "address/bits". */
+int
+wg_is_cidr(const char *p, size_t n)
+{
+	const char	*sl;
+	char		 tmp[64];
+	uint64_t	 v;
+	int		 af;
+
+	if ((sl = memchr(p, '/', n)) == NULL)
+		return 0;
+	af = memchr(p, ':', (size_t)(sl - p)) != NULL ? AF_INET6 : AF_INET;
+	if (get_addr(p, (size_t)(sl - p), af, tmp, sizeof(tmp)) == -1 ||
+	    wg_get_uint(sl + 1, n - (size_t)(sl + 1 - p),
+	    af == AF_INET ? 32 : 128, &v) == -1)
+		return 0;
+	return 1;
+}
+
 /* "(none)" or "cidr,cidr,...": each one checked, the first kept. */
 static int
 get_allowed(const struct field *f, struct wg_peer *pe)
 {
-	const char	*p = f->p, *end = f->p + f->n, *c, *sl;
-	char		 tmp[64];
+	const char	*p = f->p, *end = f->p + f->n, *c;
 	int		 first = 1;
 
 	if (is_lit(f, "(none)"))
 		return 0;
 	while (p < end) {
-		struct field	 bits;
-		uint64_t	 v;
-		size_t		 n;
-		int		 af;
+		size_t n;
 
 		c = memchr(p, ',', (size_t)(end - p));
 		n = c != NULL ? (size_t)(c - p) : (size_t)(end - p);
-		if ((sl = memchr(p, '/', n)) == NULL)
-			return -1;
-		af = memchr(p, ':', (size_t)(sl - p)) != NULL ? AF_INET6 :
-		    AF_INET;
-		bits.p = sl + 1;
-		bits.n = n - (size_t)(bits.p - p);
-		if (get_addr(p, (size_t)(sl - p), af, tmp, sizeof(tmp)) == -1 ||
-		    get_uint(&bits, af == AF_INET ? 32 : 128, &v) == -1)
+		if (!wg_is_cidr(p, n))
 			return -1;
 		if (first) {
 			if (n >= sizeof(pe->addr))
@@ -235,6 +260,7 @@ wgdump_parse(struct wgdump *d, const char *buf, size_t len,
 
 	d->nif = 0;
 	d->npeer = 0;
+	d->named = 0;
 	if (len > WG_DUMP_MAX)
 		return fail(err, errlen, 0, "dump too large");
 	if (len == 0)
@@ -386,7 +412,7 @@ int
 wgdump_json(const struct wgdump *d, int show_endpoints, yajl_gen g)
 {
 	size_t	i, k;
-	char	ts[32], name[WG_NAME_LEN + 1];
+	char	ts[32], name[WG_PEERNAME_MAX];
 
 	(void)yajl_gen_map_open(g);
 	for (i = 0; i < d->nif; i++) {
@@ -416,8 +442,13 @@ wgdump_json(const struct wgdump *d, int show_endpoints, yajl_gen g)
 			    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
 			    &tm) == 0)
 				return -1;
-			memcpy(name, pe->pub, WG_NAME_LEN);
-			name[WG_NAME_LEN] = '\0';
+			if (d->named)
+				(void)snprintf(name, sizeof(name), "%s",
+				    pe->name);
+			else {
+				memcpy(name, pe->pub, WG_NAME_LEN);
+				name[WG_NAME_LEN] = '\0';
+			}
 			(void)yajl_gen_map_open(g);
 			json_gen_cstr(g, "vpnAddr");
 			if (pe->addr[0] != '\0')

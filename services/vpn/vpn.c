@@ -2,22 +2,37 @@
  * vpn.c - main loop of the vpn service (mupif-vpn): answers vpn.status,
  * the WireGuard peers for the safe API's /vpn-status2/.
  *
- * Trust: a collector with no privilege.  It never runs `wg` and has no
- * CAP_NET_ADMIN: the launcher opens the operator's vpn_dump_file (output
- * of `wg show <iface> dump`, written by the operator or a cron job) as
- * root and hands it in as fd 0, read-only; the service re-reads it from
- * offset 0 for every request (so the writer must rewrite it in place,
- * e.g. `wg show test dump > file`; a file replaced by rename is seen after
- * the service's next start).  The dump is untrusted input for the strict,
- * bounded parser in parse_wgdump.c; the private and preshared keys in it
- * are never copied, the read buffer is wiped after each parse, and log
- * lines name line numbers only.  Only the caller the broker lets through
- * (the safe API, broker.policy) gets an answer.  Confined by
- * policy/vpn.profile and policy/vpn.seccomp: chrooted into run/empty as
- * mupif-vpn, empty network namespace, no capabilities, base allowlist
- * plus memfds for answers larger than one frame; no open at all.
+ * Trust: a collector with no privilege.  It never runs `wg`, opens no
+ * path and has no capability (no CAP_NET_ADMIN).  Its source is fd 0,
+ * which the launcher (root) prepares:
+ *  - vpn_uapi_socket set: a stream socket the launcher connected to
+ *    wireguard-go's UAPI socket.  Each request writes "get=1" and reads
+ *    the answer with a time-out into a fixed buffer, which parse_uapi.c
+ *    parses and which is wiped at once (the answer holds the hub's
+ *    private key and the preshared keys).  A broken, timed-out or
+ *    desynchronised connection gets an error answer; once the service
+ *    has run reconnect_ms (set by the launcher so restarts stay below
+ *    its give-up limit) the next request ends it with exit code 3 and the
+ *    launcher restarts it with a new connection.  XXX the socket also
+ *    accepts "set=1": a compromised collector could reconfigure the hub;
+ *    a filtering relay in the launcher would close that (SECURITY.md).
+ *  - else vpn_dump_file set: that file (`wg show <iface> dump` output),
+ *    read-only, re-read from offset 0 for every request (so the writer
+ *    must rewrite it in place; a file replaced by rename is seen after
+ *    the service's next start); parse_wgdump.c parses it.
+ *  - else nothing: the answer is {}.
+ * With vpn_peer_map set, fd 1 is the peer map file (read once before the
+ * jail, then fd 1 is the log pipe again); its names replace the key
+ * prefixes in "name".  Log lines name line numbers and key names only.
+ * Only the caller the broker lets through (the safe API, broker.policy)
+ * gets an answer.  Confined by policy/vpn.profile and policy/vpn.seccomp:
+ * chrooted into run/empty as mupif-vpn, empty network namespace (the
+ * UAPI socket was connected before), no capabilities, base allowlist plus
+ * memfds for answers larger than one frame; no open, no socket, no
+ * connect at all.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +46,131 @@
 #include "vpn.h"
 #include "banned.h"
 
+#define EXIT_RECONNECT	3	/* the launcher restarts us: a new socket */
+
 static struct {
-	int		 configured;	/* vpn_dump_file set: fd 0 is it */
+	enum { SRC_NONE, SRC_DUMP, SRC_UAPI } src;
+	int		 connected;	/* SRC_UAPI: fd 0 is usable */
 	int		 show_endpoints;
+	int64_t		 timeout_ms;	/* one UAPI exchange */
+	int64_t		 reconnect_ms;	/* earliest exit for a reconnection */
+	int64_t		 started;
 	char		 iface[64];
 	struct wgdump	*d;
+	struct peermap	*map;		/* NULL: no peer map */
+	char		*ubuf;		/* WG_DUMP_MAX: the UAPI answer */
 } V;
 
-/* The status document into g: 0, or -1 with a reason in err. */
+/*
+ * One "get=1" exchange on fd 0 into V.ubuf: 0 and the answer's length in
+ * *len (it ends with the empty line), or -1 with a reason in err; then the
+ * connection is unusable (V.connected = 0): a late or partial answer
+ * would desynchronise the next one.
+ */
 static int
-status(yajl_gen g, char *err, size_t errlen)
+uapi_get(size_t *len, char *err, size_t errlen)
+{
+	static const char	 req[] = "get=1\n\n";
+	int64_t			 deadline = util_mono_ms() + V.timeout_ms;
+	size_t			 off = 0, n = 0;
+	struct pollfd		 pfd;
+	ssize_t			 r;
+	const char		*why = NULL;
+
+	pfd.fd = STDIN_FILENO;
+	while (why == NULL) {
+		int64_t left = deadline - util_mono_ms();
+
+		pfd.events = off < sizeof(req) - 1 ? POLLOUT : POLLIN;
+		pfd.revents = 0;
+		if (left <= 0) {
+			why = "time-out";
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) == -1) {
+			if (errno == EINTR)
+				continue;
+			why = strerror(errno);
+			break;
+		}
+		if (pfd.revents == 0)
+			continue;
+		if (off < sizeof(req) - 1) {
+			r = write(STDIN_FILENO, req + off, sizeof(req) - 1 - off);
+			if (r == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				why = r == 0 ? "short write" : strerror(errno);
+				break;
+			}
+			off += (size_t)r;
+			continue;
+		}
+		if (n == WG_DUMP_MAX) {
+			why = "answer too large";
+			break;
+		}
+		r = read(STDIN_FILENO, V.ubuf + n, WG_DUMP_MAX - n);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			why = r == 0 ? "closed by wireguard-go" :
+			    strerror(errno);
+			break;
+		}
+		n += (size_t)r;
+		/* An answer ends with its first empty line ("errno=N\n\n"). */
+		{
+			size_t		 from = n - (size_t)r;
+			const char	*e;
+
+			from = from > 0 ? from - 1 : 0;
+			e = memmem(V.ubuf + from, n - from, "\n\n", 2);
+			if (e != NULL && (size_t)(e - V.ubuf) + 2 != n)
+				why = "data after the answer";
+			else if (e != NULL) {
+				*len = n;
+				return 0;
+			}
+		}
+	}
+	explicit_bzero(V.ubuf, n);
+	V.connected = 0;
+	(void)snprintf(err, errlen, "UAPI socket: %s", why);
+	return -1;
+}
+
+/* The live status from the UAPI socket into V.d: 0, or -1 and err. */
+static int
+status_uapi(char *err, size_t errlen)
+{
+	size_t	len = 0;
+	int	rc;
+
+	if (!V.connected) {
+		(void)snprintf(err, errlen, "UAPI socket: not connected");
+		return -1;
+	}
+	if (uapi_get(&len, err, errlen) == -1)
+		return -1;
+	rc = uapi_parse(V.d, V.ubuf, len, V.iface, err, errlen);
+	/* The answer holds the hub's private key: wipe it at once. */
+	explicit_bzero(V.ubuf, len);
+	if (rc == -1) {
+		/* Not the answer we expect: the stream may be out of step. */
+		V.connected = 0;
+	}
+	return rc;
+}
+
+/* The dump file (fd 0) into V.d: 0, or -1 and err. */
+static int
+status_dump(char *err, size_t errlen)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
 	int	 rc;
 
-	if (!V.configured) {
-		(void)yajl_gen_map_open(g);
-		(void)yajl_gen_map_close(g);
-		return 0;
-	}
 	if (lseek(STDIN_FILENO, 0, SEEK_SET) == -1 ||
 	    util_read_fd(STDIN_FILENO, WG_DUMP_MAX, &buf, &len) == -1) {
 		(void)snprintf(err, errlen, "dump file: %s", errno == EFBIG ?
@@ -61,8 +181,26 @@ status(yajl_gen g, char *err, size_t errlen)
 	/* The dump holds the hub's private key: wipe it at once. */
 	explicit_bzero(buf, len);
 	free(buf);
+	return rc;
+}
+
+/* The status document into g: 0, or -1 with a reason in err. */
+static int
+status(yajl_gen g, char *err, size_t errlen)
+{
+	int rc;
+
+	if (V.src == SRC_NONE) {
+		(void)yajl_gen_map_open(g);
+		(void)yajl_gen_map_close(g);
+		return 0;
+	}
+	rc = V.src == SRC_UAPI ? status_uapi(err, errlen) :
+	    status_dump(err, errlen);
 	if (rc == -1)
 		return -1;
+	if (V.map != NULL)
+		peermap_apply(V.map, V.d);
 	if (wgdump_json(V.d, V.show_endpoints, g) == -1) {
 		(void)snprintf(err, errlen, "time stamp out of range");
 		return -1;
@@ -109,13 +247,43 @@ serve(struct bchan *bc, struct msg *m)
 	yajl_gen_free(g);
 }
 
+/*
+ * The peer map on fd 1, read before the jail; fd 1 then becomes the log
+ * pipe (fd 2) again.  A bad map is logged and ignored: the peers are then
+ * named by key prefix, as without a map.
+ */
+static void
+load_peer_map(void)
+{
+	char	*buf = NULL, err[160];
+	size_t	 len = 0;
+
+	if (util_read_fd(STDOUT_FILENO, WG_PEERMAP_MAX, &buf, &len) == -1)
+		log_warn("peer map: %s", errno == EFBIG ? "too large" :
+		    "read");
+	else {
+		if ((V.map = calloc(1, sizeof(*V.map))) == NULL)
+			fatal("calloc");
+		if (peermap_parse(V.map, buf, len, err, sizeof(err)) == -1) {
+			log_warnx("%s; peers are named by key prefix", err);
+			free(V.map);
+			V.map = NULL;
+		}
+	}
+	free(buf);
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
+		fatal("dup2");
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sandbox	 sb;
 	struct bchan	 bc;
 	struct msg	 m;
-	const char	*iface;
+	const char	*iface, *src;
+	long long	 tmo, rec;
+	int		 peer_map, rc = 0;
 
 	(void)argc;
 	(void)argv;
@@ -125,20 +293,43 @@ main(int argc, char *argv[])
 	if (signal(SIGINT, SIG_IGN) == SIG_ERR ||
 	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
-	if (json_get_bool(sb.config, "dump", &V.configured) == -1 ||
+	if ((src = json_get_str(sb.config, "source")) == NULL ||
+	    json_get_bool(sb.config, "connected", &V.connected) == -1 ||
+	    json_get_bool(sb.config, "peer_map", &peer_map) == -1 ||
 	    json_get_bool(sb.config, "show_endpoints", &V.show_endpoints) ==
-	    -1 || (iface = json_get_str(sb.config, "iface")) == NULL)
+	    -1 || json_get_int(sb.config, "uapi_timeout_ms", &tmo) == -1 ||
+	    json_get_int(sb.config, "reconnect_ms", &rec) == -1 ||
+	    tmo < 1 || tmo > 600000 || rec < 0 || rec > 86400000LL * 30 ||
+	    (iface = json_get_str(sb.config, "iface")) == NULL)
 		fatalx("start-up document: bad vpn settings");
+	if (strcmp(src, "uapi") == 0)
+		V.src = SRC_UAPI;
+	else if (strcmp(src, "dump") == 0)
+		V.src = SRC_DUMP;
+	else if (strcmp(src, "none") == 0)
+		V.src = SRC_NONE;
+	else
+		fatalx("start-up document: bad vpn source");
+	V.timeout_ms = tmo;
+	V.reconnect_ms = rec;
 	(void)snprintf(V.iface, sizeof(V.iface), "%s", iface);
-	if ((V.d = calloc(1, sizeof(*V.d))) == NULL)
+	if ((V.d = calloc(1, sizeof(*V.d))) == NULL ||
+	    (V.src == SRC_UAPI && (V.ubuf = malloc(WG_DUMP_MAX)) == NULL))
 		fatal("calloc");
+	if (peer_map)
+		load_peer_map();
 	sandbox_jail(&sb);
 	sandbox_seal(&sb);
 	sandbox_free(&sb);
-	bchan_ready(&bc, V.configured ? "dump file" : "no dump file");
-	log_info("serving %s%s", V.configured ? "the dump file" :
-	    "{} (no vpn_dump_file)", V.configured && V.show_endpoints ?
-	    ", peer endpoints shown" : "");
+	V.started = util_mono_ms();
+	bchan_ready(&bc, V.src == SRC_UAPI ? "uapi socket" :
+	    V.src == SRC_DUMP ? "dump file" : "no dump file");
+	log_info("serving %s%s%s", V.src == SRC_UAPI ? (V.connected ?
+	    "the UAPI socket" : "errors (UAPI socket not connected)") :
+	    V.src == SRC_DUMP ? "the dump file" : "{} (no vpn_uapi_socket, "
+	    "no vpn_dump_file)", V.src != SRC_NONE && V.show_endpoints ?
+	    ", peer endpoints shown" : "", V.map != NULL ?
+	    ", names from the peer map" : "");
 
 	while (bchan_serve_one(&bc, &m) == 1) {
 		serve(&bc, &m);
@@ -146,8 +337,20 @@ main(int argc, char *argv[])
 			(void)close(m.fd);
 			m.fd = -1;
 		}
+		if (V.src == SRC_UAPI && !V.connected &&
+		    util_mono_ms() - V.started >= V.reconnect_ms) {
+			log_warnx("UAPI socket unusable: exiting to be "
+			    "restarted with a new connection");
+			rc = EXIT_RECONNECT;
+			break;
+		}
 	}
+	if (V.ubuf != NULL)
+		explicit_bzero(V.ubuf, WG_DUMP_MAX);
+	free(V.ubuf);
+	free(V.map);
 	free(V.d);
-	log_info("exiting");
-	return 0;
+	if (rc == 0)
+		log_info("exiting");
+	return rc;
 }

@@ -116,3 +116,19 @@ def test_19_04_not_configured(fresh_node):
     assert r.json() == {}
     r = node.get("/vpn-status2")
     assert r.status_code == 200 and r.json() == {}
+
+
+def test_19_05_peer_map_names(fresh_node, tmp_path):
+    """vpn_peer_map (the launcher opens it, the service reads it before
+    its jail): names replace the key prefixes, "" for a peer the map does
+    not know (as the original)."""
+    m = tmp_path / "peers.json"
+    m.write_text('{"%s":"client01"}' % PEER1)
+    node, f = vpn_node(fresh_node, tmp_path, dump(),
+                       f"vpn_peer_map = {m}\n")
+    p = get_vpn(node).json()["testvpn"]["peers"][0]
+    assert p["name"] == "client01" and p["publicKey"] == PEER1
+    m.write_text('{"%s":"other"}' % PEER2)
+    node2, _ = vpn_node(fresh_node, tmp_path, dump(),
+                        f"vpn_peer_map = {m}\n")
+    assert get_vpn(node2).json()["testvpn"]["peers"][0]["name"] == ""
