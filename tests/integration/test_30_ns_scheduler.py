@@ -13,13 +13,10 @@ tests/workflows/wf_ok.py through the REST API, as test_26 runs it),
 getExecutions and stop refused, and what mupif.monitor.schedulerInfo
 does (it is not installed here: the same calls, made directly)."""
 import os
-import re
 import signal
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
 import Pyro5.api
 import Pyro5.errors
@@ -27,10 +24,8 @@ import Pyro5.errors
 from api_helpers import (ADMIN, ADMIN_PW, Client, api_url, new_node,
                          start_api_node)
 from conftest import require_root
+from test_26_scheduler import run_to_end, upload, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "tests" / "workflows"
-UCID = "NsSchedTests"
 CONF = """run_slots = 1
 run_timeout_s = 30
 run_mem_mb = 400
@@ -45,17 +40,6 @@ OLD_KEYS = ["runningTasks", "scheduledTasks", "processedTasks",
             "failedTasks48", "load48"]
 COUNTERS = OLD_KEYS[:5]
 HISTS = OLD_KEYS[7:]
-
-
-def wait_for(pred, what, timeout=90, step=0.2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = pred()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}; last: {last}")
 
 
 @pytest.fixture(scope="module")
@@ -183,36 +167,10 @@ def test_30_03_only_reads(node):
     check_old(stats(node))
 
 
-def upload(admin, module):
-    text = (SAMPLES / f"{module}.py").read_text()
-    wid = re.search(r'"ID": "([^"]*)"', text)[1]
-    admin.insertUsecaseRecord(UCID, "nameserver scheduler object tests")
-    r = admin.uploadWorkflowParts(UCID, [(
-        "workflow_file", (f"{module}.py", text.encode(),
-                          "application/octet-stream"))])
-    assert r.status_code == 200, f"upload {module}: {r.status_code} {r.text}"
-    return r.json()["wid"]
-
-
 def test_30_04_after_one_execution(node, admin):
     wid = upload(admin, "wf_ok")
-    weid = admin.createExecution(wid, -1, "", False)["inserted_id"]
-    assert admin.setExecutionInputObject(weid, "x", "x", {
-        "ClassName": "ConstantProperty", "ValueType": "Scalar",
-        "DataID": "PID_Time", "Unit": "s", "Value": 21.0,
-        "Time": None}) is True
-    r = requests.patch(f"{admin.RESTserver}api/executions/{weid}/schedule",
-                       headers=admin.getRequestHeaders(), timeout=10)
-    assert r.status_code == 200, r.text
-
-    def status():
-        r = requests.get(f"{admin.RESTserver}api/executions/{weid}",
-                         headers=admin.getRequestHeaders(), timeout=10)
-        assert r.status_code == 200, r.text
-        e = r.json().get("entity", r.json())
-        return e["Status"] if e["Status"] in ("Finished", "Failed") \
-            else None
-    assert wait_for(status, f"execution {weid} to end") == "Finished"
+    weid, e = run_to_end(admin, wid)
+    assert e["Status"] == "Finished", e
     # The statistics follow (a good answer may be reused for 0.5 s).
     st = wait_for(lambda: (s := stats(node))["processedTasks"] == 1 and s,
                   "processedTasks 1")
