@@ -27,7 +27,7 @@ render(const struct wgdump *d, int show)
 
 	if ((g = json_gen_new()) == NULL)
 		return;
-	if (wgdump_json(d, show, g) == 0) {
+	if (wgdump_json(d, show, 1800000000, g) == 0) {
 		(void)yajl_gen_get_buf(g, &b, &l);
 		if ((v = json_parse(b, l, 4 * WG_DUMP_MAX, 8, err,
 		    sizeof(err))) == NULL || !YAJL_IS_OBJECT(v))

@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	for (show = 0; show < 2; show++) {
 		if ((g = json_gen_new()) == NULL)
 			return 0;
-		if (wgdump_json(&d, show, g) == 0) {
+		if (wgdump_json(&d, show, 1800000000, g) == 0) {
 			(void)yajl_gen_get_buf(g, &b, &l);
 			if ((v = json_parse(b, l, 4 * WG_DUMP_MAX, 8, err,
 			    sizeof(err))) == NULL || !YAJL_IS_OBJECT(v))

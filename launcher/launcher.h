@@ -100,4 +100,10 @@ int	 cmd_audit(const struct opts *, int argc, char **argv);
 /* vpn_cmd.c: vpn keys, vpn reload */
 int	 cmd_vpn(const struct opts *, int argc, char **argv);
 
+/* vpn_relay.c: fork the get-only relay that alone holds the connected
+ * UAPI socket (it first wipes its copy of wipe, wipelen bytes); returns
+ * its pid, or -1, and in *svc the vpn service's end of the socketpair. */
+pid_t	 vpn_relay_start(int uapi, int *svc, uid_t uid, gid_t gid,
+	    int privileged, int64_t timeout_ms, void *wipe, size_t wipelen);
+
 #endif /* LAUNCHER_H */

@@ -496,10 +496,21 @@ sched_doc(yajl_gen g)
 }
 
 /* The vpn service's fd 0 and fd 1 while start_service starts it (-1:
- * none), for its start-up document. */
+ * none), for its start-up document; and the pid of its UAPI relay
+ * (vpn_relay.c; 0: none), which reap() knows is no service. */
 static struct {
 	int	in, map;
-} vpn_fds = { -1, -1 };
+	pid_t	relay;
+} vpn_fds = { -1, -1, 0 };
+
+/* The time-out of one UAPI exchange, for the vpn service and its relay:
+ * well before the broker gives up. */
+static long long
+vpn_timeout_ms(void)
+{
+	return (long long)(L.c.broker_timeout_ms / 2 > 0 ?
+	    L.c.broker_timeout_ms / 2 : 1);
+}
 
 /* The start-up document of sandbox.h for service s. */
 static char *
@@ -677,9 +688,7 @@ start_doc(const struct service *s, size_t *len)
 		(void)yajl_gen_bool(g, L.c.vpn_show_endpoints != 0);
 		json_gen_kv_str(g, "iface", L.c.vpn_name);
 		/* One exchange must end well before the broker gives up. */
-		json_gen_kv_int(g, "uapi_timeout_ms",
-		    (long long)(L.c.broker_timeout_ms / 2 > 0 ?
-		    L.c.broker_timeout_ms / 2 : 1));
+		json_gen_kv_int(g, "uapi_timeout_ms", vpn_timeout_ms());
 		/* Exits to reconnect come at most this often: each counts
 		 * as a good run (no back-off growth), and at most
 		 * restart_max - 1 fit in restart_window, so a hub that is
@@ -737,21 +746,24 @@ open_vpn_dump(void)
 }
 
 /*
- * vpn_uapi_socket: connected here, as root, and handed to the vpn service
- * as its fd 0, so the service needs no capability, no socket(2) and no
- * path (wireguard-go's /var/run/wireguard/<iface>.sock is root's 0700).
+ * vpn_uapi_socket: connected here, as root, and given to a new get-only
+ * relay (vpn_relay.c, running as the vpn service's user); the vpn service
+ * gets the relay's socketpair end as its fd 0, so it needs no capability,
+ * no socket(2) and no path (wireguard-go's /var/run/wireguard/<iface>.sock
+ * is root's 0700), and it can neither send "set=1" nor see a key.
  * The path must name a socket (lstat: no symbolic link).  Non-blocking:
  * a listener with a full backlog fails now instead of hanging the
- * launcher (the service polls).  -1 when unset or unreachable; the
+ * launcher (the relay polls).  -1 when unset or unreachable; the
  * service then answers errors and exits after a while to be restarted,
- * which reconnects.
+ * which reconnects (a new connection and a new relay).
  */
 static int
-open_vpn_uapi(void)
+open_vpn_uapi(const struct service *s)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	int			 fd;
+	int			 fd, svc;
+	pid_t			 pid;
 
 	if (L.c.vpn_uapi_socket[0] == '\0')
 		return -1;
@@ -782,7 +794,20 @@ open_vpn_uapi(void)
 		(void)close(fd);
 		return -1;
 	}
-	return fd;
+	/* A relay of an earlier start ends when its service's end closes;
+	 * one still there is not needed any more. */
+	if (vpn_fds.relay > 0)
+		(void)kill(vpn_fds.relay, SIGKILL);
+	pid = vpn_relay_start(fd, &svc, s->uid, s->gid, L.privileged,
+	    vpn_timeout_ms(), &L.c, sizeof(L.c));
+	(void)close(fd);
+	if (pid == -1) {
+		llog("vpn relay: %s", strerror(errno));
+		return -1;
+	}
+	vpn_fds.relay = pid;
+	llog("started vpn relay, pid %d", (int)pid);
+	return svc;
 }
 
 /*
@@ -856,7 +881,7 @@ start_service(struct service *s)
 	 * of them could be opened. */
 	vpn_fds.in = vpn_fds.map = -1;
 	if (s->id == SVC_VPN) {
-		vpn_fds.in = L.c.vpn_uapi_socket[0] != '\0' ? open_vpn_uapi() :
+		vpn_fds.in = L.c.vpn_uapi_socket[0] != '\0' ? open_vpn_uapi(s) :
 		    open_vpn_dump();
 		vpn_fds.map = open_vpn_peer_map();
 	}
@@ -991,6 +1016,16 @@ reap(void)
 			if (services[i].state == ST_RUNNING &&
 			    services[i].pid == pid)
 				s = &services[i];
+		if (s == NULL && pid == vpn_fds.relay) {
+			/* Not a service: the vpn service's UAPI relay
+			 * (vpn_relay.c); its service sees the end and
+			 * restarts, which starts a new relay. */
+			vpn_fds.relay = 0;
+			describe_exit(status, why, sizeof(why));
+			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+				llog("vpn relay[%d] %s", (int)pid, why);
+			continue;
+		}
 		if (s == NULL)
 			continue;
 		drain_log(s);
@@ -1031,6 +1066,8 @@ begin_stop(const char *why)
 	L.stopping = 1;
 	L.stop_deadline = util_mono_ms() + STOP_GRACE_MS;
 	llog("stopping (%s)", why);
+	if (vpn_fds.relay > 0)
+		(void)kill(vpn_fds.relay, SIGTERM);
 	for (i = 0; i < NSERVICES; i++) {
 		if (services[i].state == ST_RUNNING &&
 		    services[i].id != SVC_BROKER)

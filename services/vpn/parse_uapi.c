@@ -6,11 +6,13 @@
  * Trust: the answer comes from the hub daemon but is parsed as untrusted
  * bytes: at most WG_DUMP_MAX bytes, WG_LINE_MAX per line, known keys only,
  * each at most once per section (allowed_ip repeats), WG_PEERS_MAX peers,
- * numbers range-checked, addresses through inet_pton.  The answer holds
- * the hub's private key and every preshared key: their values are
- * skipped by length alone, never looked at or copied, and no error
- * message quotes a value (line numbers and key names only).  The caller
- * wipes its buffer.  No allocation, no system calls.
+ * numbers range-checked, addresses through inet_pton.  The launcher's
+ * relay (launcher/vpn_relay.c) drops the private_key and preshared_key
+ * lines before the answer reaches the vpn service, so both are optional
+ * here; should one arrive all the same (a raw answer, the fuzzer), its
+ * value is skipped by length alone, never looked at or copied, and no
+ * error message quotes a value (line numbers and key names only).  The
+ * caller wipes its buffer.  No allocation, no system calls.
  *
  * Format (wireguard.com/xplatform, checked against wireguard-go
  * 0.0.20220316): "key=value\n" lines, the interface's first

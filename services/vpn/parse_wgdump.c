@@ -409,7 +409,8 @@ gen_bytes(yajl_gen g, uint64_t tx, uint64_t rx)
 }
 
 int
-wgdump_json(const struct wgdump *d, int show_endpoints, yajl_gen g)
+wgdump_json(const struct wgdump *d, int show_endpoints, int64_t now,
+    yajl_gen g)
 {
 	size_t	i, k;
 	char	ts[32], name[WG_PEERNAME_MAX];
@@ -459,6 +460,11 @@ wgdump_json(const struct wgdump *d, int show_endpoints, yajl_gen g)
 			json_gen_kv_str(g, "publicKey", pe->pub);
 			json_gen_kv_str(g, "name", name);
 			json_gen_kv_str(g, "lastHandshake", ts);
+			/* WireGuard drops a session 180 s after its handshake
+			 * (REJECT_AFTER_TIME) unless it renews it. */
+			json_gen_cstr(g, "online");
+			(void)yajl_gen_bool(g, pe->handshake != 0 &&
+			    (int64_t)pe->handshake + WG_ONLINE_S >= now);
 			json_gen_cstr(g, "remote");
 			if (show_endpoints && pe->host[0] != '\0') {
 				(void)yajl_gen_map_open(g);

@@ -5,17 +5,20 @@
  * Trust: a collector with no privilege.  It never runs `wg`, opens no
  * path and has no capability (no CAP_NET_ADMIN).  Its source is fd 0,
  * which the launcher (root) prepares:
- *  - vpn_uapi_socket set: a stream socket the launcher connected to
- *    wireguard-go's UAPI socket.  Each request writes "get=1" and reads
- *    the answer with a time-out into a fixed buffer, which parse_uapi.c
- *    parses and which is wiped at once (the answer holds the hub's
- *    private key and the preshared keys).  A broken, timed-out or
- *    desynchronised connection gets an error answer; once the service
- *    has run reconnect_ms (set by the launcher so restarts stay below
- *    its give-up limit) the next request ends it with exit code 3 and the
- *    launcher restarts it with a new connection.  XXX the socket also
- *    accepts "set=1": a compromised collector could reconfigure the hub;
- *    a filtering relay in the launcher would close that (SECURITY.md).
+ *  - vpn_uapi_socket set: one end of a socketpair to the launcher's
+ *    get-only relay (launcher/vpn_relay.c), which alone holds the
+ *    connection to wireguard-go's UAPI socket.  Each request writes one
+ *    byte ("get") and reads, with a time-out into a fixed buffer, the
+ *    answer to "get=1" with the private_key and preshared_key lines
+ *    already dropped by the relay; parse_uapi.c parses it (and would
+ *    still skip a key line) and the buffer is wiped at once.  The relay
+ *    never sends anything but "get=1" to wireguard-go, so this process
+ *    cannot reconfigure the hub and never holds a key.  A broken,
+ *    timed-out or desynchronised relay (it exits on any UAPI error) gets
+ *    an error answer; once the service has run reconnect_ms (set by the
+ *    launcher so restarts stay below its give-up limit) the next request
+ *    ends it with exit code 3 and the launcher restarts it with a new
+ *    connection and a new relay.
  *  - else vpn_dump_file set: that file (`wg show <iface> dump` output),
  *    read-only, re-read from offset 0 for every request (so the writer
  *    must rewrite it in place; a file replaced by rename is seen after
@@ -27,7 +30,7 @@
  * Only the caller the broker lets through (the safe API, broker.policy)
  * gets an answer.  Confined by policy/vpn.profile and policy/vpn.seccomp:
  * chrooted into run/empty as mupif-vpn, empty network namespace (the
- * UAPI socket was connected before), no capabilities, base allowlist plus
+ * relay's socketpair was made before), no capabilities, base allowlist plus
  * memfds for answers larger than one frame; no open, no socket, no
  * connect at all.
  */
@@ -62,15 +65,16 @@ static struct {
 } V;
 
 /*
- * One "get=1" exchange on fd 0 into V.ubuf: 0 and the answer's length in
- * *len (it ends with the empty line), or -1 with a reason in err; then the
- * connection is unusable (V.connected = 0): a late or partial answer
- * would desynchronise the next one.
+ * One exchange with the relay on fd 0 into V.ubuf: the one-byte request
+ * ("get"), then 0 and the answer's length in *len (it ends with the empty
+ * line), or -1 with a reason in err; then the relay is unusable
+ * (V.connected = 0): a late or partial answer would desynchronise the
+ * next one.
  */
 static int
 uapi_get(size_t *len, char *err, size_t errlen)
 {
-	static const char	 req[] = "get=1\n\n";
+	static const char	 req[] = "g";
 	int64_t			 deadline = util_mono_ms() + V.timeout_ms;
 	size_t			 off = 0, n = 0;
 	struct pollfd		 pfd;
@@ -114,7 +118,7 @@ uapi_get(size_t *len, char *err, size_t errlen)
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0) {
-			why = r == 0 ? "closed by wireguard-go" :
+			why = r == 0 ? "closed by the relay" :
 			    strerror(errno);
 			break;
 		}
@@ -154,7 +158,7 @@ status_uapi(char *err, size_t errlen)
 	if (uapi_get(&len, err, errlen) == -1)
 		return -1;
 	rc = uapi_parse(V.d, V.ubuf, len, V.iface, err, errlen);
-	/* The answer holds the hub's private key: wipe it at once. */
+	/* The relay dropped the keys; wipe the answer all the same. */
 	explicit_bzero(V.ubuf, len);
 	if (rc == -1) {
 		/* Not the answer we expect: the stream may be out of step. */
@@ -201,7 +205,8 @@ status(yajl_gen g, char *err, size_t errlen)
 		return -1;
 	if (V.map != NULL)
 		peermap_apply(V.map, V.d);
-	if (wgdump_json(V.d, V.show_endpoints, g) == -1) {
+	if (wgdump_json(V.d, V.show_endpoints, util_wall_ms() / 1000,
+	    g) == -1) {
 		(void)snprintf(err, errlen, "time stamp out of range");
 		return -1;
 	}

@@ -67,8 +67,12 @@ int	 uapi_parse(struct wgdump *, const char *buf, size_t len,
 /* The /vpn-status2/ object (web-and-monitor.md C.2): active peers only
  * (rx > 0); "remote" null unless show_endpoints; "name" the peer map's
  * name ("" if unknown) after peermap_apply, else the key's first
- * WG_NAME_LEN characters.  -1: a time stamp out of range. */
-int	 wgdump_json(const struct wgdump *, int show_endpoints, yajl_gen);
+ * WG_NAME_LEN characters; "online" (ours) true when the latest handshake
+ * is at most WG_ONLINE_S seconds before now (seconds since the epoch).
+ * -1: a time stamp out of range. */
+#define WG_ONLINE_S	180
+int	 wgdump_json(const struct wgdump *, int show_endpoints, int64_t now,
+	    yajl_gen);
 
 /* Shared by the parsers: a base64 WireGuard key; a decimal of at most
  * max; "ip:port" or "[ip6]:port" into pe->host and pe->port; one

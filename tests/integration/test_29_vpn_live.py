@@ -11,15 +11,25 @@ hands it to the vpn service as fd 0) and vpn_peer_map (fd 1) answers
 addresses, a handshake, non-zero counters, the spec C.2 shape; no private
 or preshared key anywhere (base64 and the UAPI's hex form, in the body,
 the logs and the status file), no endpoint unless vpn_show_endpoints; the
-vpn service has CapEff 0, Seccomp 2, NoNewPrivs 1.  Then the hub goes
-away: errors ({}), the service exits to be reconnected (code 3), and
-once the hub is back the status returns without restarting the node.
+vpn service has CapEff 0, Seccomp 2, NoNewPrivs 1.  The UAPI connection
+is held by the launcher's get-only relay (launcher/vpn_relay.c), a
+separate confined process (non-root, CapEff 0, Seccomp 2, NoNewPrivs 1,
+two fds): the service's fd 0 is a socketpair to it, and the relay's
+other socket is the one connected to wireguard-go (ss).  Against a fake
+UAPI server the relay sends only "get=1\n\n" and drops the key lines
+(malformed ones there, which the service's parser would reject).  Then
+the hub goes away: errors ({}), the service exits to be reconnected
+(code 3), and once the hub is back the status returns without
+restarting the node.
 """
 import base64
 import json
 import os
 import re
 import shutil
+import socket
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -93,6 +103,79 @@ def check_no_secrets(net, node, text):
         assert s not in (node.persist / "run/status.json").read_text()
 
 
+def relay_pid(node, timeout=5):
+    """The vpn relay: the launcher's child named vpn-relay."""
+    lp = node.status()["launcher_pid"]
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                st = proc_status(d.name)
+            except OSError:
+                continue
+            if st.get("Name") == "vpn-relay" and st["PPid"] == str(lp):
+                found.append(int(d.name))
+        if found or time.monotonic() > deadline:
+            assert len(found) == 1, found
+            return found[0]
+        time.sleep(0.1)
+
+
+def socket_inodes(pid):
+    """{fd: inode} of the sockets among pid's fds, and the fd count."""
+    out, n = {}, 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        n += 1
+        m = re.fullmatch(r"socket:\[(\d+)\]",
+                         os.readlink(f"/proc/{pid}/fd/{fd}"))
+        if m:
+            out[int(fd)] = int(m.group(1))
+    return out, n
+
+
+def unix_peers():
+    """{local inode: (local address, peer inode)} from ss -xa."""
+    out = {}
+    for line in subprocess.run(["ss", "-xaH"], capture_output=True, text=True,
+                               check=True).stdout.splitlines():
+        f = line.split()
+        # Netid State Recv-Q Send-Q Local Inode Peer Inode
+        if len(f) >= 8 and f[5].isdigit() and f[7].isdigit():
+            out[int(f[5])] = (f[4], int(f[7]))
+    return out
+
+
+def check_relay(net, node):
+    """The relay, not the service, holds the UAPI connection."""
+    svc = node.pids()["vpn"]
+    rp = relay_pid(node)
+    st, vst = proc_status(rp), proc_status(svc)
+    assert st["CapEff"] == "0000000000000000"
+    assert st["CapPrm"] == "0000000000000000"
+    assert st["Seccomp"] == "2"
+    assert st["NoNewPrivs"] == "1"
+    assert st["Uid"].split()[0] != "0" and st["Gid"].split()[0] != "0"
+    assert st["Uid"] == vst["Uid"]
+    rsock, nfd = socket_inodes(rp)
+    assert nfd == 2 and sorted(rsock) == [3, 4]     # nothing else open
+    ssock, _ = socket_inodes(svc)
+    host = unix_peers()
+    # The service's fd 0: a socketpair whose other end is the relay's.
+    assert host[ssock[0]][1] == rsock[4]
+    assert host[rsock[4]][1] == ssock[0]
+    # The relay's fd 3: connected to wireguard-go's socket (the kernel
+    # makes the accepted end in the connecting side's namespace, so it is
+    # listed here, named by the listener's path).  No socket of the
+    # service is.
+    assert host[host[rsock[3]][1]][0] == str(net.sock)
+    assert all(host.get(host.get(i, ("", 0))[1], ("",))[0] != str(net.sock)
+               for i in ssock.values())
+    return rp
+
+
 def test_29_01_live_status(fresh_node, tunnel):
     net = tunnel
     node = live_node(fresh_node, net)
@@ -109,8 +192,10 @@ def test_29_01_live_status(fresh_node, tunnel):
     assert set(peers) == {"alice", "bob"}
     for name, addr in PEERS:
         p = peers[name]
-        assert sorted(p) == ["bytes", "lastHandshake", "name", "publicKey",
-                             "remote", "vpnAddr"]
+        assert sorted(p) == ["bytes", "lastHandshake", "name", "online",
+                             "publicKey", "remote", "vpnAddr"]
+        # Both pinged a moment ago: a handshake well inside 180 s.
+        assert p["online"] is True
         assert p["publicKey"] == pubs[name]
         assert p["vpnAddr"] == addr + "/32"
         assert p["bytes"]["rx"] > 0 and p["bytes"]["tx"] > 0
@@ -128,6 +213,8 @@ def test_29_01_live_status(fresh_node, tunnel):
     assert st["Seccomp"] == "2"
     assert st["NoNewPrivs"] == "1"
     node.wait_log("vpn", "serving the UAPI socket, names from the peer map")
+    rp = check_relay(net, node)
+    node.wait_log("launcher", f"started vpn relay, pid {rp}")
     # Live: counters grow with traffic between two requests.
     assert received(ping(net, "a", 2)) >= 1
     r2 = get_vpn(node).json()[net.iface]
@@ -220,3 +307,68 @@ def test_29_05_hub_restart_reconnects(fresh_node, tunnel):
     node.wait_log("launcher", "exited with code 3")
     assert "giving up" not in node.log("launcher")
     check_no_secrets(net, node, json.dumps(got))
+
+
+FAKE_PUB = bytes(range(32))
+FAKE_ANSWER = (
+    "private_key=not-a-key\n"          # the parser would reject both
+    "listen_port=51820\n"
+    f"public_key={FAKE_PUB.hex()}\n"
+    "preshared_key=zz\n"
+    "protocol_version=1\n"
+    "endpoint=192.0.2.7:51820\n"
+    "last_handshake_time_sec=1700000000\n"
+    "last_handshake_time_nsec=0\n"
+    "tx_bytes=10\n"
+    "rx_bytes=20\n"
+    "persistent_keepalive_interval=0\n"
+    "allowed_ip=10.79.0.2/32\n"
+    "errno=0\n\n").encode()
+
+
+def test_29_06_relay_gets_only_and_drops_keys(fresh_node, tmp_path):
+    """A fake wireguard-go: the relay writes nothing but "get=1\n\n" and
+    the key lines (malformed here: the service's parser would refuse
+    them) never reach the service, whose answer is whole."""
+    path = tmp_path / "fake.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(path))
+    srv.listen(4)
+    got = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            buf = b""
+            with c:
+                while True:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    got.append(d)
+                    buf += d
+                    while b"\n\n" in buf:
+                        buf = buf.split(b"\n\n", 1)[1]
+                        c.sendall(FAKE_ANSWER)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        node = fresh_node(f"vpn_uapi_socket = {path}\n",
+                          env={"MUPIF_VPN_NAME": "fk29"})
+        for _ in range(3):
+            v = get_vpn(node).json()
+            assert list(v) == ["fk29"]
+            (p,) = v["fk29"]["peers"]
+            assert p["publicKey"] == base64.b64encode(FAKE_PUB).decode()
+            assert p["vpnAddr"] == "10.79.0.2/32"
+            assert p["bytes"] == {"rx": 20, "tx": 10}
+        assert b"".join(got) == b"get=1\n\n" * 3
+        assert "private_key" not in node.log("vpn")
+        st = proc_status(relay_pid(node))
+        assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1"
+    finally:
+        srv.close()

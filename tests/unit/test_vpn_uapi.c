@@ -61,7 +61,7 @@ render(const char *in, size_t len, const char *map, int show, char *err,
 			    err, errlen), 0);
 			peermap_apply(m, d);
 		}
-		assert_int_equal(wgdump_json(d, show, g), 0);
+		assert_int_equal(wgdump_json(d, show, 1733738515 + 60, g), 0);
 		assert_int_equal(yajl_gen_get_buf(g, &b, &l),
 		    yajl_gen_status_ok);
 		out = calloc(1, l + 1);
@@ -95,7 +95,8 @@ test_shape_prefix_names(void **state)
 	    "\"bytes\":{\"tx\":732,\"rx\":820},\"peers\":[{"
 	    "\"vpnAddr\":\"10.78.0.2/32\",\"bytes\":{\"tx\":732,\"rx\":820},"
 	    "\"publicKey\":\"" PUB1 "\",\"name\":\"kSYsazzB\","
-	    "\"lastHandshake\":\"2024-12-09T10:01:55\",\"remote\":null}]}}");
+	    "\"lastHandshake\":\"2024-12-09T10:01:55\",\"online\":true,"
+	    "\"remote\":null}]}}");
 	no_secret(o);
 	free(o);
 }

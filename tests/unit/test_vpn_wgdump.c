@@ -31,6 +31,10 @@ static const char one[] =
     "1733738515\t2097152\t1048576\t20\n"
     PEER2 "\t(none)\t(none)\t172.24.1.11/32\t0\t0\t0\toff\n";
 
+/* "Now" for the online flag: a minute after the sample's handshake
+ * (2024-12-09T10:01:55 UTC). */
+#define TEST_NOW	(1733738515 + 60)
+
 static char *
 render(const char *in, size_t len, int show, char *err, size_t errlen)
 {
@@ -43,7 +47,7 @@ render(const char *in, size_t len, int show, char *err, size_t errlen)
 	assert_non_null(d);
 	assert_non_null(g);
 	if (wgdump_parse(d, in, len, "test", err, errlen) == 0) {
-		assert_int_equal(wgdump_json(d, show, g), 0);
+		assert_int_equal(wgdump_json(d, show, TEST_NOW, g), 0);
 		assert_int_equal(yajl_gen_get_buf(g, &b, &l),
 		    yajl_gen_status_ok);
 		out = calloc(1, l + 1);
@@ -79,6 +83,7 @@ test_shape(void **state)
 	assert_string_equal(json_get_str(p, "vpnAddr"), "172.24.1.10/32");
 	assert_string_equal(json_get_str(p, "publicKey"), PEER1);
 	assert_string_equal(json_get_str(p, "name"), "cGVlci1v");
+	assert_true(YAJL_IS_TRUE(json_get(p, "online")));
 	assert_string_equal(json_get_str(p, "lastHandshake"),
 	    "2024-12-09T10:01:55");
 	assert_true(YAJL_IS_NULL(json_get(p, "remote")));
@@ -125,6 +130,7 @@ test_all(void **state)
 	assert_non_null(strstr(out, "\"vpnAddr\":\"fd00::10/128\""));
 	assert_non_null(strstr(out, "\"host\":\"2001:db8::1\""));
 	assert_non_null(strstr(out, "\"lastHandshake\":\"1970-01-01T00:00:00\""));
+	assert_non_null(strstr(out, "\"online\":false"));
 	assert_non_null(strstr(out, "\"vpnAddr\":null"));
 	assert_null(strstr(out, PRIV));
 	assert_null(strstr(out, PSK1));
