@@ -45,7 +45,7 @@ LIB_SRCS = lib/log.c lib/util.c lib/msg.c lib/msg_types.c lib/parse_frame.c \
 	   lib/wgkey.c lib/parse_topology.c lib/parse_wgconf.c
 LAUNCHER_SRCS = launcher/main.c launcher/run.c launcher/spawn.c \
 	   launcher/logs.c launcher/status.c launcher/audit_cmd.c \
-	   launcher/vpn_cmd.c launcher/vpn_relay.c
+	   launcher/checkpoint.c launcher/vpn_cmd.c launcher/vpn_relay.c
 BROKER_SRCS = broker/broker.c
 DB_SRCS	 = services/db/db.c services/db/db_sqlite.c services/db/db_ops.c \
 	   services/db/db_export.c \

@@ -1,6 +1,9 @@
 /*
  * audit_cmd.c - `mupif-central audit verify` and `audit show`: read the
  * broker's audit log (persistent/audit/audit.log) as untrusted input.
+ * `audit verify` also checks the launcher's signed checkpoints
+ * (persistent/keys/audit-checkpoints.log, see audit.h) with the public key
+ * persistent/keys/audit-checkpoint.pub.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,29 +34,87 @@ read_log(const struct opts *o, char **buf, size_t *len)
 	return 0;
 }
 
+/*
+ * Check the signed checkpoints against the log in buf.  0 all good or no
+ * checkpoint file, 1 a fault (printed).
+ */
+static int
+verify_checkpoints(const struct opts *o, const char *buf, size_t len)
+{
+	struct audit_ckpt_verdict	 v;
+	struct conf			 c;
+	uint8_t				 pk[AUDIT_CKPT_PK_LEN];
+	char				 path[PATH_MAX + 64], *ck, *pub;
+	size_t				 cklen, publen;
+	int				 rc;
+
+	if (load_conf(o, &c, 1) == -1)
+		return 1;
+	(void)persistent_path(&c, "keys/" AUDIT_CKPT_FILE, path, sizeof(path));
+	if (util_read_file(path, AUDIT_READ_MAX, &ck, &cklen) == -1) {
+		if (errno == ENOENT) {
+			(void)printf("no checkpoints (%s does not exist): "
+			    "truncation and rewrites are not detectable\n",
+			    path);
+			return 0;
+		}
+		(void)printf("checkpoints: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	(void)persistent_path(&c, "keys/" AUDIT_CKPT_PUB, path, sizeof(path));
+	if (util_read_file(path, 4096, &pub, &publen) == -1) {
+		(void)printf("checkpoints: %s: %s\n", path, strerror(errno));
+		free(ck);
+		return 1;
+	}
+	rc = publen == AUDIT_CKPT_PK_LEN * 2 + 1 &&
+	    pub[AUDIT_CKPT_PK_LEN * 2] == '\n' &&
+	    util_unhex(pub, AUDIT_CKPT_PK_LEN, pk) == 0;
+	free(pub);
+	if (!rc) {
+		(void)printf("checkpoints: %s: not a hex Ed25519 public key\n",
+		    path);
+		free(ck);
+		return 1;
+	}
+	rc = audit_ckpt_verify(buf, len, ck, cklen, pk, &v);
+	free(ck);
+	if (rc == 0) {
+		(void)printf("checkpoints ok: %llu signed checkpoints checked, "
+		    "the log's last record is %llu\n",
+		    (unsigned long long)v.checked,
+		    (unsigned long long)v.log_last);
+		return 0;
+	}
+	(void)printf("checkpoints FAILED at line %llu of %s: %s; %llu "
+	    "checkpoints before it match\n", (unsigned long long)v.bad_line,
+	    AUDIT_CKPT_FILE, v.why, (unsigned long long)v.checked);
+	return 1;
+}
+
 static int
 audit_verify_cmd(const struct opts *o)
 {
 	struct audit_verdict	 v;
 	char			*buf;
 	size_t			 len;
-	int			 rc;
+	int			 rc, crc;
 
 	if ((rc = read_log(o, &buf, &len)) != 0)
 		return rc;
 	rc = audit_verify(buf, len, &v);
-	free(buf);
-	if (rc == 0) {
+	if (rc == 0)
 		(void)printf("audit log intact: %llu records, last hash "
 		    "chain ok\n", (unsigned long long)v.records);
-		return 0;
-	}
-	(void)printf("audit log BROKEN at line %llu (record %llu): %s; "
-	    "%llu records before it are intact\n",
-	    (unsigned long long)v.bad_line,
-	    (unsigned long long)(v.bad_seq != 0 ? v.bad_seq : v.bad_line),
-	    v.why, (unsigned long long)v.records);
-	return 1;
+	else
+		(void)printf("audit log BROKEN at line %llu (record %llu): "
+		    "%s; %llu records before it are intact\n",
+		    (unsigned long long)v.bad_line,
+		    (unsigned long long)(v.bad_seq != 0 ? v.bad_seq :
+		    v.bad_line), v.why, (unsigned long long)v.records);
+	crc = verify_checkpoints(o, buf, len);
+	free(buf);
+	return rc != 0 || crc != 0 ? 1 : 0;
 }
 
 /* Glob with one trailing '*', or exact. */

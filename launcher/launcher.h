@@ -94,6 +94,21 @@ int	 cmd_status(const struct opts *, int argc, char **argv);
 void	 status_write(const char *path, pid_t launcher, int64_t started,
 	    const struct service *, size_t n);
 
+/* checkpoint.c: signed checkpoints of the audit log (audit.h). */
+struct ckpt_state {
+	uint64_t	 last_seq;	/* last record signed */
+	uint64_t	 back_seq;	/* head last reported as gone back */
+	int		 created;	/* the key was made by ckpt_setup */
+};
+/* Make or check the key, write the public key, find the last checkpoint:
+ * 0, or -1 with one line in err. */
+int	 ckpt_setup(const struct conf *, struct ckpt_state *, char *err,
+	    size_t errlen);
+/* Sign the audit log's head if it advanced: 1 done, 0 nothing new, -1 not
+ * possible; msg says what happened (never key material). */
+int	 ckpt_take(const struct conf *, struct ckpt_state *, char *msg,
+	    size_t msglen);
+
 /* audit_cmd.c */
 int	 cmd_audit(const struct opts *, int argc, char **argv);
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "audit.h"
 #include "json.h"
 #include "launcher.h"
 #include "log.h"
@@ -85,6 +86,8 @@ static struct {
 	int		 echo;
 	int		 lockfd;
 	const char	*db_mode;	/* the db's "mode"; NULL: serve */
+	struct ckpt_state ckpt;		/* signed audit checkpoints */
+	int64_t		 next_ckpt;	/* mono ms */
 } L = { .ctl = -1, .sigfd = -1, .lockfd = -1 };
 
 static void
@@ -373,7 +376,8 @@ make_layout(void)
 	    P("nameserver") || make_dir(path, 0700, ns->uid, ns->gid) == -1 ||
 	    P("scheduler") || make_dir(path, 0700, sc->uid, sc->gid) == -1 ||
 	    P("auth") || make_dir(path, 0700, au->uid, au->gid) == -1 ||
-	    P("backup") || make_dir(path, 0700, me, mg) == -1)
+	    P("backup") || make_dir(path, 0700, me, mg) == -1 ||
+	    P("keys") || make_dir(path, 0700, me, mg) == -1)
 		return -1;
 #undef P
 	for (i = 0; i < NSERVICES; i++) {
@@ -1107,6 +1111,17 @@ stop_progress(void)
 	return 0;
 }
 
+/* Sign the audit log's head if it advanced (checkpoint.c). */
+static void
+audit_checkpoint(void)
+{
+	char msg[PATH_MAX + 256];
+
+	if (ckpt_take(&L.c, &L.ckpt, msg, sizeof(msg)) != 0 &&
+	    msg[0] != '\0')
+		llog("%s", msg);
+}
+
 static int
 lock_persistent(void)
 {
@@ -1555,6 +1570,19 @@ cmd_run(const struct opts *o, int argc, char **argv)
 	}
 	(void)persistent_path(&L.c, "run/status.json", L.statuspath,
 	    sizeof(L.statuspath));
+	if (L.c.audit_checkpoint_s > 0) {
+		char err[PATH_MAX + 256];
+
+		if (ckpt_setup(&L.c, &L.ckpt, err, sizeof(err)) == -1) {
+			llog("audit checkpoints: %s", err);
+			return 1;
+		}
+		if (L.ckpt.created)
+			llog("audit checkpoints: new signing key, public key "
+			    "in keys/" AUDIT_CKPT_PUB);
+		L.next_ckpt = util_mono_ms() +
+		    (int64_t)L.c.audit_checkpoint_s * 1000;
+	}
 	L.started = util_wall_ms();
 	llog("mupif-central starting: persistent %s, vpn \"%s\", %s",
 	    L.c.persistent, L.c.vpn_name, L.privileged ? "as root: services "
@@ -1597,6 +1625,15 @@ cmd_run(const struct opts *o, int argc, char **argv)
 		}
 		if (svc_by_id(SVC_BROKER)->state == ST_FAILED && !L.stopping)
 			begin_stop("the broker keeps failing");
+		if (L.c.audit_checkpoint_s > 0 && !L.stopping) {
+			if (L.next_ckpt <= now) {
+				audit_checkpoint();
+				L.next_ckpt = now +
+				    (int64_t)L.c.audit_checkpoint_s * 1000;
+			}
+			if (L.next_ckpt - now < wait)
+				wait = L.next_ckpt - now;
+		}
 		if (L.stopping)
 			wait = 100;
 		np = 0;
@@ -1637,6 +1674,9 @@ cmd_run(const struct opts *o, int argc, char **argv)
 		if (services[i].listen_fd != -1)
 			(void)close(services[i].listen_fd);
 	}
+	/* Every service is gone: sign the final head of the audit log. */
+	if (L.c.audit_checkpoint_s > 0)
+		audit_checkpoint();
 	(void)unlink(L.statuspath);
 	llog("stopped");
 	logsink_close(&L.log);

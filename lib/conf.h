@@ -33,6 +33,7 @@ struct conf {
 	uint64_t	restart_window;
 	uint64_t	status_cache_ms;
 	uint64_t	status_min_refresh_ms;
+	uint64_t	audit_checkpoint_s;	/* launcher signs the audit log; 0 off */
 	uint64_t	safeapi_rate;		/* requests/s per client, 0 off */
 	uint64_t	safeapi_burst;		/* ... bucket size */
 	char		trusted_proxy[64];	/* IP whose X-Forwarded-For counts */

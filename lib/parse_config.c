@@ -47,6 +47,7 @@ static const struct ckey {
 	U(restart_window,	"MUPIF_RESTART_WINDOW", 1, 86400),
 	U(status_cache_ms,	"MUPIF_STATUS_CACHE_MS", 0, 3600000),
 	U(status_min_refresh_ms, "MUPIF_STATUS_MIN_REFRESH_MS", 0, 3600000),
+	U(audit_checkpoint_s,	"MUPIF_AUDIT_CHECKPOINT_S", 0, 86400),
 	U(safeapi_rate,		"MUPIF_SAFEAPI_RATE", 0, 1000000),
 	U(safeapi_burst,	"MUPIF_SAFEAPI_BURST", 1, 1000000),
 	S(trusted_proxy,	"MUPIF_TRUSTED_PROXY"),
@@ -123,6 +124,7 @@ conf_defaults(struct conf *c)
 	c->restart_window = 60;
 	c->status_cache_ms = 2000;
 	c->status_min_refresh_ms = 250;
+	c->audit_checkpoint_s = 300;	/* signed audit checkpoints */
 	c->safeapi_rate = 20;		/* the monitor page needs ~3/s */
 	c->safeapi_burst = 100;
 	c->trusted_proxy[0] = '\0';	/* none: the peer is the client */
