@@ -49,32 +49,14 @@ static int
 write_atomic(const char *dir, const char *name, const void *data,
     size_t len, mode_t mode)
 {
-	char	path[PATH_MAX + 64], tmp[PATH_MAX + 80];
-	int	fd, saved;
+	char	path[PATH_MAX + 64];
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path) || snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX",
-	    path) >= (int)sizeof(tmp)) {
+	    (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = mkstemp(tmp)) == -1)
-		return -1;
-	if (fchmod(fd, mode) == -1 || util_write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
-		saved = errno;
-		(void)close(fd);
-		(void)unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		saved = errno;
-		(void)unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return sync_dir(dir);
+	return util_write_atomic(path, data, len, mode);
 }
 
 /*

@@ -190,22 +190,6 @@ mkdirs(const char *path)
 	return 0;
 }
 
-/* fsync the directory holding path, so a rename survives a crash. */
-static int
-sync_dir(const char *path)
-{
-	char	dir[PATH_MAX];
-	int	fd, rc;
-
-	if (dir_of(path, dir, sizeof(dir)) == -1)
-		return -1;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /*
  * Replace path with len bytes of data, mode mode, atomically.  When the
  * file already holds exactly these bytes with this mode nothing is
@@ -215,10 +199,10 @@ static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
     int *changed)
 {
-	char		 tmp[PATH_MAX], *old = NULL;
+	char		*old = NULL;
 	size_t		 oldlen = 0;
 	struct stat	 st;
-	int		 fd, saved, same = 0;
+	int		 same = 0;
 
 	*changed = 0;
 	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -229,29 +213,10 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 		if (same)
 			return 0;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (util_write_atomic(path, data, len, mode) == -1)
 		return -1;
-	}
-	if ((fd = mkstemp(tmp)) == -1)
-		return -1;
-	if (fchmod(fd, mode) == -1 || util_write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		(void)unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		saved = errno;
-		(void)unlink(tmp);
-		errno = saved;
-		return -1;
-	}
 	*changed = 1;
-	return sync_dir(path);
+	return 0;
 }
 
 /*

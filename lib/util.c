@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,4 +252,50 @@ util_hex24(const char *s)
 		    (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[24] == '\0';
+}
+
+int
+util_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char		 tmp[PATH_MAX + 16], dir[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+	size_t		 n;
+	int		 fd, saved, rc;
+
+	if (slash == NULL)
+		n = strlcpy(dir, ".", sizeof(dir));
+	else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n < sizeof(dir)) {
+			memcpy(dir, path, n);
+			dir[n] = '\0';
+		}
+	}
+	if (n >= sizeof(dir) || snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX",
+	    path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || util_write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1) {
+		saved = errno;
+		(void)close(fd);
+		(void)unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		saved = errno;
+		(void)unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	(void)close(fd);
+	return rc;
 }

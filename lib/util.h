@@ -29,6 +29,11 @@ int	 util_read_fd(int fd, size_t max, char **out, size_t *len) WUR;
 int	 util_sealed_memfd(const char *name, const void *p, size_t len) WUR;
 /* write(2) until done; 0 or -1 with errno. */
 int	 util_write_all(int fd, const void *, size_t) WUR;
+/* Replace path with len bytes, mode mode, atomically: a temporary file
+ * beside it, fsync, rename, fsync of the directory.  0, or -1 with
+ * errno (the temporary file removed). */
+int	 util_write_atomic(const char *path, const void *, size_t,
+	    mode_t mode) WUR;
 /* Monotonic milliseconds, and wall-clock milliseconds since the epoch. */
 int64_t	 util_mono_ms(void);
 int64_t	 util_wall_ms(void);
