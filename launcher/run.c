@@ -720,6 +720,33 @@ start_doc(const struct service *s, size_t *len)
 }
 
 /*
+ * Open path (the value of config key key) read-only as root for a
+ * service that cannot open it itself: a regular file only (no FIFO,
+ * device or symbolic link).  The descriptor, or -1 (logged) when the key
+ * is unset or the file unusable.
+ */
+static int
+open_regular(const char *key, const char *path)
+{
+	struct stat	st;
+	int		fd;
+
+	if (path[0] == '\0')
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		llog("%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		llog("%s %s: not a regular file", key, path);
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * vpn_dump_file, opened read-only for the vpn service's fd 0: the service
  * has no open(2) and no access to the path.  Opened by root because the
  * dump holds the hub's private key and should be readable by root only.
@@ -730,23 +757,7 @@ start_doc(const struct service *s, size_t *len)
 static int
 open_vpn_dump(void)
 {
-	struct stat	st;
-	int		fd;
-
-	if (L.c.vpn_dump_file[0] == '\0')
-		return -1;
-	if ((fd = open(L.c.vpn_dump_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC)) == -1) {
-		llog("vpn_dump_file %s: %s", L.c.vpn_dump_file,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		llog("vpn_dump_file %s: not a regular file", L.c.vpn_dump_file);
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
+	return open_regular("vpn_dump_file", L.c.vpn_dump_file);
 }
 
 /*
@@ -823,22 +834,7 @@ open_vpn_uapi(const struct service *s)
 static int
 open_vpn_peer_map(void)
 {
-	struct stat	st;
-	int		fd;
-
-	if (L.c.vpn_peer_map[0] == '\0')
-		return -1;
-	if ((fd = open(L.c.vpn_peer_map, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC)) == -1) {
-		llog("vpn_peer_map %s: %s", L.c.vpn_peer_map, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		llog("vpn_peer_map %s: not a regular file", L.c.vpn_peer_map);
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
+	return open_regular("vpn_peer_map", L.c.vpn_peer_map);
 }
 
 static void
