@@ -1209,6 +1209,26 @@ sched_owner(void)
  * `run` would.  `policy pfc FILE`: print FILE (a .seccomp in the policy
  * directory) compiled, as libseccomp's readable PFC.
  */
+/*
+ * What every command that starts services (run, db, user add) does
+ * first: the configuration, the log level, who we are, where the
+ * binaries and policies are, and every policy parsed and compiled.  0, or
+ * -1 with the reason printed.
+ */
+static int
+prepare(const struct opts *o)
+{
+	L.log.fd = -1;
+	if (load_conf(o, &L.c, 0) == -1)
+		return -1;
+	log_setverbose((int)L.c.debug);
+	L.privileged = geteuid() == 0;
+	find_dirs();
+	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+		return -1;
+	return 0;
+}
+
 int
 cmd_policy(const struct opts *o, int argc, char **argv)
 {
@@ -1285,13 +1305,7 @@ cmd_db(const struct opts *o, int argc, char **argv)
 		    "db import < FILE\n");
 		return 2;
 	}
-	L.log.fd = -1;
-	if (load_conf(o, &L.c, 0) == -1)
-		return 2;
-	log_setverbose((int)L.c.debug);
-	L.privileged = geteuid() == 0;
-	find_dirs();
-	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+	if (prepare(o) == -1)
 		return 2;
 	if (make_layout() == -1)
 		return 1;
@@ -1443,13 +1457,7 @@ cmd_user(const struct opts *o, int argc, char **argv)
 		    "1 to 320 bytes without spaces or control characters\n");
 		return 2;
 	}
-	L.log.fd = -1;
-	if (load_conf(o, &L.c, 0) == -1)
-		return 2;
-	log_setverbose((int)L.c.debug);
-	L.privileged = geteuid() == 0;
-	find_dirs();
-	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+	if (prepare(o) == -1)
 		return 2;
 	if (read_password(pw, sizeof(pw), &why) == -1) {
 		sodium_memzero(pw, sizeof(pw));
@@ -1544,14 +1552,8 @@ cmd_run(const struct opts *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	L.log.fd = -1;
-	if (load_conf(o, &L.c, 0) == -1)
-		return 2;
-	log_setverbose((int)L.c.debug);
-	L.privileged = geteuid() == 0;
 	L.echo = isatty(STDERR_FILENO);
-	find_dirs();
-	if (check_owner(L.policy_dir) == -1 || load_policies() == -1)
+	if (prepare(o) == -1)
 		return 2;
 	if (make_layout() == -1 || lock_persistent() == -1)
 		return 1;

@@ -452,24 +452,24 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (c->vpn_dump_file[0] != '\0' && c->vpn_dump_file[0] != '/') {
-		(void)snprintf(err, errlen, "vpn_dump_file: must be an "
-		    "absolute path (or empty)");
-		return -1;
-	}
-	if (c->vpn_uapi_socket[0] != '\0' && c->vpn_uapi_socket[0] != '/') {
-		(void)snprintf(err, errlen, "vpn_uapi_socket: must be an "
-		    "absolute path (or empty)");
-		return -1;
+	{
+		/* Paths the launcher opens as root for the vpn service. */
+		const char	*v[] = { c->vpn_dump_file, c->vpn_uapi_socket,
+				    c->vpn_peer_map };
+		const char	*n[] = { "vpn_dump_file", "vpn_uapi_socket",
+				    "vpn_peer_map" };
+		size_t		 i;
+
+		for (i = 0; i < 3; i++)
+			if (v[i][0] != '\0' && v[i][0] != '/') {
+				(void)snprintf(err, errlen, "%s: must be an "
+				    "absolute path (or empty)", n[i]);
+				return -1;
+			}
 	}
 	if (c->vpn_uapi_socket[0] != '\0' && c->vpn_dump_file[0] != '\0') {
 		(void)snprintf(err, errlen, "vpn_uapi_socket: set either it "
 		    "or vpn_dump_file, not both");
-		return -1;
-	}
-	if (c->vpn_peer_map[0] != '\0' && c->vpn_peer_map[0] != '/') {
-		(void)snprintf(err, errlen, "vpn_peer_map: must be an "
-		    "absolute path (or empty)");
 		return -1;
 	}
 	if (c->vpn_name[0] == '\0') {
